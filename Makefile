@@ -1,0 +1,72 @@
+# hastack.platform: two commands matter.
+#   make lab    bring up the 9-host lab in containers and converge site.yml on it
+#   make test   every gate and every Molecule scenario (what CI runs)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+WORK      := .work
+COLLROOT  := $(WORK)/collections/ansible_collections/hastack
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(WORK)/collections
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export MOLECULE_GLOB := molecule/*/molecule.yml
+export LANG := C.UTF-8
+LAB := inventories/lab
+
+.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean
+
+help:
+	@echo "make lab        bring up the lab and converge site.yml"
+	@echo "make lab-down   remove the lab"
+	@echo "make test       every gate and Molecule scenario (CI)"
+	@echo "make test-fast  static gates and unit tests"
+	@echo "make scenario S=common   one Molecule scenario"
+
+# The venv is rebuilt when the pinned requirements change.
+$(VENV)/.stamp: tests/requirements.txt
+	@python3 -c 'import venv, ensurepip' 2>/dev/null || tests/infra/ensure-host.sh
+	python3 -m venv $(VENV)
+	@mkdir -p $(WORK)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt > $(WORK)/pip.log 2>&1 \
+	  || { grep -v 'is ignored' $(WORK)/pip.log | tail -n 30; exit 1; }
+	@touch $@
+
+# The checkout, seen as the collection hastack.platform.
+$(COLLROOT)/platform:
+	@mkdir -p $(COLLROOT)
+	ln -sfn ../../../.. $(COLLROOT)/platform
+
+venv: $(VENV)/.stamp $(COLLROOT)/platform
+
+docker:
+	@tests/infra/ensure-host.sh
+
+image: docker
+	@tests/infra/build-image.sh
+
+lab: venv image
+	@start=$$(date +%s); \
+	ansible-playbook -i $(LAB) tests/lab/lab-up.yml && \
+	ansible-playbook -i $(LAB) site.yml | tee $(WORK)/lab-converge.log && \
+	tests/lab/lab_map.py $(LAB) && \
+	echo "lab converged in $$(( $$(date +%s) - start )) s;" \
+	  "$$(grep -o 'changed=[0-9]*' $(WORK)/lab-converge.log | awk -F= '{s+=$$2} END {print s}') changes"
+
+lab-map: venv
+	@tests/lab/lab_map.py $(LAB)
+
+lab-down: venv
+	ansible-playbook -i $(LAB) tests/lab/lab-down.yml
+
+test: venv image
+	@tests/infra/run-tests.sh full
+
+test-fast: venv
+	@tests/infra/run-tests.sh fast
+
+scenario: venv image
+	@tests/infra/run-tests.sh scenario $(S)
+
+clean:
+	rm -rf $(WORK) tests/output importer_result.json

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# `make test` (full), `make test-fast` (fast) and `make scenario S=x`.
+# Runs each gate, then each Molecule scenario one after another, prints one
+# line per gate and ends with "N passed, M failed". Logs: .work/logs/.
+# Scenario containers are removed on every exit path; the lab is left alone.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+mode=${1:-full}
+logs=$root/.work/logs
+mkdir -p "$logs"
+passed=0
+failed=0
+failures=()
+
+remove_scenario_hosts() {
+  docker ps -aq --filter label=hastack.purpose=molecule | xargs -r docker rm -f >/dev/null 2>&1
+  docker network ls -q --filter label=hastack.purpose=molecule | xargs -r docker network rm >/dev/null 2>&1
+  return 0
+}
+
+gate() {  # gate NAME TIMEOUT_S COMMAND...
+  local name=$1 limit=$2 start rc
+  shift 2
+  start=$(date +%s)
+  timeout --kill-after=30 "$limit" bash -c '"$@"' "$name" "$@" >"$logs/$name.log" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ]; then
+    passed=$((passed + 1))
+    printf 'PASS  %-28s %4ss\n' "$name" $(($(date +%s) - start))
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    printf 'FAIL  %-28s %4ss  (rc %s, log .work/logs/%s.log)\n' "$name" $(($(date +%s) - start)) $rc "$name"
+    tail -n 25 "$logs/$name.log" | sed 's/^/      | /'
+  fi
+}
+
+# ansible-test needs the collection under a real .../ansible_collections/hastack/platform.
+ansible_test_tree() {
+  local dest=$root/.work/ansible-test/ansible_collections/hastack/platform
+  rm -rf "$root/.work/ansible-test"
+  mkdir -p "$dest"
+  git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$dest"
+  # Offline stand-in for the get-pip.py ansible-test would download.
+  local pip_version
+  pip_version=$(python -c 'import ansible_test._internal.python_requirements as r, inspect, re; print(re.search(r"pip=.([0-9.]+)", inspect.getsource(r.get_venv_packages)).group(1))')
+  mkdir -p ~/.ansible/test/cache
+  cp tests/infra/get_pip_offline.py ~/.ansible/test/cache/get_pip_"${pip_version//./_}".py
+  echo "$dest"
+}
+
+sanity() { cd "$(ansible_test_tree)" && ansible-test sanity --python 3.11 --local --color no; }
+units() { cd "$root/.work/ansible-test/ansible_collections/hastack/platform" && ansible-test units --python 3.11 --local --color no; }
+
+build_install() {
+  rm -rf .work/build .work/install
+  ansible-galaxy collection build --force --output-path .work/build &&
+    ansible-galaxy collection install --force --no-deps -p .work/install .work/build/hastack-platform-*.tar.gz &&
+    for playbook in playbooks/*.yml; do
+      name=$(basename "$playbook" .yml)
+      ANSIBLE_COLLECTIONS_PATH=$root/.work/install ansible-playbook --syntax-check -i inventories/lab "hastack.platform.$name" || return 1
+    done
+}
+
+galaxy_importer() {
+  cd .work/build &&
+    GALAXY_IMPORTER_CONFIG=$root/tests/infra/galaxy-importer.cfg python -m galaxy_importer.main hastack-platform-*.tar.gz >importer.log 2>&1
+  local rc=$?
+  cat importer.log
+  [ $rc -eq 0 ] && ! grep -qE '^(ERROR|WARNING):' importer.log
+}
+
+scenario() {  # create, converge, idempotence, a clean --check, verify; destroy always
+  local s=$1 rc
+  remove_scenario_hosts
+  molecule syntax -s "$s" &&
+    molecule create -s "$s" &&
+    molecule converge -s "$s" &&
+    molecule idempotence -s "$s" &&
+    molecule check -s "$s" | tee "$logs/scenario-$s.check.log" && check_made_no_change "$logs/scenario-$s.check.log" &&
+    molecule verify -s "$s"
+  rc=$?
+  molecule destroy -s "$s" || rc=1
+  remove_scenario_hosts
+  return $rc
+}
+
+check_made_no_change() {
+  if grep -E '^[^ ]+ +: ok=' "$1" | grep -vE 'changed=0 ' ; then
+    echo "the --check run after converge reports changes (above): the role is not idempotent in check mode"
+    return 1
+  fi
+}
+
+export root logs
+export -f remove_scenario_hosts ansible_test_tree sanity units build_install galaxy_importer scenario check_made_no_change
+trap 'remove_scenario_hosts' EXIT
+trap 'exit 130' INT TERM
+
+scenarios() { for f in molecule/*/molecule.yml; do basename "$(dirname "$f")"; done; }
+
+case $mode in
+  fast|full)
+    gate yamllint 300 yamllint -s .
+    gate ansible-lint 600 ansible-lint --profile production --offline
+    gate changelog 120 antsibull-changelog lint
+    gate sanity 1200 sanity
+    gate units 600 units
+    if [ "$mode" = full ]; then
+      gate build-install-syntax 300 build_install
+      gate galaxy-importer 300 galaxy_importer
+      for s in $(scenarios); do gate "scenario-$s" 1500 scenario "$s"; done
+    fi
+    ;;
+  scenario)
+    gate "scenario-$2" 1500 scenario "$2"
+    ;;
+  *) echo "usage: $0 fast|full|scenario NAME" >&2; exit 2 ;;
+esac
+
+echo "$passed passed, $failed failed${failures:+ (${failures[*]})}"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Print what runs where in the lab: hosts, addresses, containers, endpoints.
+
+Reads the lab inventory through ansible-inventory and probes each service
+endpoint with a one-second TCP connect, so the map says what answers now.
+"""
+import json
+import socket
+import subprocess
+import sys
+
+ENDPOINTS = [
+    ('web (HTTP)', 'hastack_vip_web', 80),
+    ('db (PostgreSQL read-write)', 'hastack_vip_db', 5432),
+    ('db-ro (PostgreSQL read-only)', 'hastack_vip_db', 5433),
+]
+
+
+def answers(address, port):
+    try:
+        with socket.create_connection((address, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def main(inventory):
+    data = json.loads(subprocess.check_output(['ansible-inventory', '-i', inventory, '--list']))
+    hostvars = data['_meta']['hostvars']
+    groups = {}
+    for group, body in data.items():
+        for host in body.get('hosts', []) if isinstance(body, dict) else []:
+            groups.setdefault(host, []).append(group)
+    some_host = next(iter(hostvars.values()))
+    prefix = some_host.get('lab_container_prefix', 'lab-')
+
+    print('%-6s %-14s %-10s %s' % ('host', 'address', 'container', 'groups'))
+    for host in sorted(hostvars):
+        print('%-6s %-14s %-10s %s' % (host, hostvars[host]['hastack_address'], prefix + host,
+                                       ','.join(sorted(groups.get(host, [])))))
+    print()
+    for name, var, port in ENDPOINTS:
+        address = some_host.get(var)
+        state = 'answering' if address and answers(address, port) else 'not served yet'
+        print('%-30s %s:%-5s %s' % (name, address, port, state))
+    print('\nshell: docker exec -it %sdb1 bash    converge: make lab    remove: make lab-down' % prefix)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1] if len(sys.argv) > 1 else 'inventories/lab')
