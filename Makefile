@@ -49,12 +49,12 @@ lab: venv image
 	@start=$$(date +%s); \
 	ansible-playbook -i $(LAB) tests/lab/lab-up.yml && \
 	ansible-playbook -i $(LAB) site.yml | tee $(WORK)/lab-converge.log && \
-	tests/lab/lab_map.py $(LAB) && \
+	python tests/lab/lab_map.py $(LAB) && \
 	echo "lab converged in $$(( $$(date +%s) - start )) s;" \
 	  "$$(grep -o 'changed=[0-9]*' $(WORK)/lab-converge.log | awk -F= '{s+=$$2} END {print s}') changes"
 
 lab-map: venv
-	@tests/lab/lab_map.py $(LAB)
+	@python tests/lab/lab_map.py $(LAB)
 
 lab-down: venv
 	ansible-playbook -i $(LAB) tests/lab/lab-down.yml

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Print what runs where in the lab: hosts, addresses, containers, endpoints.
 
 Reads the lab inventory through ansible-inventory and probes each service
