@@ -1,0 +1,48 @@
+"""db2 is promoted by hand and db1 stopped: re-running the role flips no role and clones nothing."""
+import time
+
+from conftest import converge, node, sql
+
+
+def wait_for(predicate, what, tries=100):
+    for _ in range(tries):
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def test_rerun_after_a_manual_promotion():
+    db1, db3 = node("db1"), node("db3")
+    marker = "/var/lib/postgresql/15/main/hastack-test-not-recloned"
+    db3.run("touch %s", marker)
+    sysid = sql("db3", "SELECT system_identifier FROM pg_control_system()")
+
+    db1.run("systemctl stop postgresql@15-main")
+    assert sql("db2", "SELECT pg_promote(true, 60)") == "t"
+    wait_for(lambda: sql("db2", "SELECT pg_is_in_recovery()") == "f", "db2 to be writable")
+
+    rc, output = converge()
+    assert rc == 0, output[-3000:]
+    assert "db1 was a primary and db2 is the primary now" in output
+
+    # nobody flipped: db2 primary, db1 still down, db3 a standby of db2
+    assert sql("db2", "SELECT pg_is_in_recovery()") == "f"
+    assert not db1.service("postgresql@15-main").is_running
+    assert sql("db3", "SELECT pg_is_in_recovery()") == "t"
+    # nothing was cloned: db3 kept its data directory
+    assert db3.file(marker).exists
+    assert sql("db3", "SELECT system_identifier FROM pg_control_system()") == sysid
+    # db3 now follows db2, on db2's timeline, and writes on db2 reach it
+    wait_for(lambda: sql("db3", "SELECT status FROM pg_stat_wal_receiver") == "streaming", "db3 to stream from db2")
+    assert "host=10.231.22.12" in sql("db3", "SHOW primary_conninfo")
+    sql("db2", "CREATE TABLE after_promotion (id int)")
+    sql("db2", "INSERT INTO after_promotion VALUES (42)")
+    wait_for(lambda: sql("db3", "SELECT to_regclass('after_promotion') IS NOT NULL") == "t", "the table on db3")
+    assert sql("db3", "SELECT id FROM after_promotion") == "42"
+
+    # and a second run changes nothing at all
+    rc, output = converge()
+    assert rc == 0
+    recap = [line for line in output.splitlines() if " : ok=" in line]
+    assert recap and all("changed=0 " in line for line in recap), recap
