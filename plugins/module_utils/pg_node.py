@@ -12,7 +12,6 @@ always produced.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 
 try:

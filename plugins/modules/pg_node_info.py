@@ -16,12 +16,14 @@ description:
   - When the server is down it reads C(pg_controldata) and the files in the data directory instead of
     failing, so a whole group can always be compared (see the P(hastack.platform.pg_cluster_view#filter) filter).
   - Connects over the local socket as O(login_user); the collection's pg_ident map lets root do so.
-author: hastack.platform maintainers
+author: hastack.platform maintainers (@hastack)
 attributes:
   check_mode:
     support: full
+    description: Reads only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Changes nothing, so there is nothing to show.
 options:
   version:
     description: Major version; the newest installed one when omitted.

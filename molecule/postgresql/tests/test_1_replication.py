@@ -20,7 +20,7 @@ def test_row_written_on_primary_is_read_on_both_standbys():
     sql("db1", "CREATE TABLE IF NOT EXISTS replication_probe (note text)")
     sql("db1", "INSERT INTO replication_probe VALUES ('%s')" % marker)
     for standby in ("db2", "db3"):
-        for _ in range(50):
+        for attempt in range(50):
             if sql(standby, "SELECT count(*) FROM replication_probe WHERE note = '%s'" % marker) == "1":
                 break
             time.sleep(0.2)
@@ -101,7 +101,7 @@ def test_start_guard_refuses_a_second_primary():
     finally:
         db3.run("mv /var/lib/postgresql/15/main/standby.signal.off /var/lib/postgresql/15/main/standby.signal")
         assert db3.run("systemctl start postgresql@15-main").rc == 0
-    for _ in range(50):
+    for attempt in range(50):
         if sql("db3", "SELECT status FROM pg_stat_wal_receiver") == "streaming":
             break
         time.sleep(0.2)

@@ -5,7 +5,7 @@ from conftest import converge, node, sql
 
 
 def wait_for(predicate, what, tries=100):
-    for _ in range(tries):
+    for attempt in range(tries):
         if predicate():
             return
         time.sleep(0.3)
