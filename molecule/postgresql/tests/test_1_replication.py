@@ -106,3 +106,29 @@ def test_start_guard_refuses_a_second_primary():
             break
         time.sleep(0.2)
     assert sql("db3", "SELECT pg_is_in_recovery()") == "t"
+
+
+def test_restart_only_setting_restarts_standbys_one_by_one_and_reports_the_primary():
+    from conftest import converge
+
+    def started(name):
+        return sql(name, "SELECT pg_postmaster_start_time()")
+
+    before = {name: started(name) for name in ("db1", "db2", "db3")}
+    rc, output = converge("-e", '{"postgresql_max_connections": 210}')
+    assert rc == 0, output[-3000:]
+    assert "The primary db1 needs a restart for max_connections" in output
+    assert started("db1") == before["db1"]
+    for standby in ("db2", "db3"):
+        assert started(standby) != before[standby]
+        assert sql(standby, "SHOW max_connections") == "210"
+        assert sql(standby, "SELECT status FROM pg_stat_wal_receiver") == "streaming"
+    assert sql("db1", "SELECT name FROM pg_settings WHERE pending_restart") == "max_connections"
+    restarts = [line for line in output.splitlines() if line.startswith("TASK [") and "Restart standby" in line]
+    assert [line.split("Restart standby ")[1].split(" ")[0] for line in restarts] == ["db2", "db3"]
+    # back to the scenario's settings (the primary keeps its pending restart until allowed)
+    rc, output = converge("-e", '{"postgresql_allow_primary_restart": true}')
+    assert rc == 0, output[-3000:]
+    assert sql("db1", "SHOW max_connections") == "200"
+    assert sql("db1", "SELECT count(*) FROM pg_settings WHERE pending_restart") == "0"
+    assert sql("db1", "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") in ("1", "2")
