@@ -23,6 +23,14 @@ def answers(address, port):
         return False
 
 
+def postgres_role(container):
+    """'primary', 'standby' or 'down', asked inside the container over its local socket."""
+    result = subprocess.run(
+        ['docker', 'exec', container, 'runuser', '-u', 'postgres', '--', 'psql', '-XAtc', 'SELECT pg_is_in_recovery()'],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, universal_newlines=True, timeout=10, check=False)
+    return {'f': 'primary', 't': 'standby'}.get(result.stdout.strip(), 'down')
+
+
 def main(inventory):
     data = json.loads(subprocess.check_output(['ansible-inventory', '-i', inventory, '--list']))
     hostvars = data['_meta']['hostvars']
@@ -42,6 +50,9 @@ def main(inventory):
         address = some_host.get(var)
         state = 'answering' if address and answers(address, port) else 'not served yet'
         print('%-30s %s:%-5s %s' % (name, address, port, state))
+    db_hosts = sorted(data.get('db', {}).get('hosts', []))
+    if db_hosts:
+        print('%-30s %s' % ('PostgreSQL', ', '.join('%s %s' % (h, postgres_role(prefix + h)) for h in db_hosts)))
     print('\nshell: docker exec -it %sdb1 bash    converge: make lab    remove: make lab-down' % prefix)
 
 
