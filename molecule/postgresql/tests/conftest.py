@@ -2,7 +2,6 @@
 import os
 import subprocess
 
-import pytest
 import testinfra
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
@@ -32,7 +31,3 @@ def converge(*extra_args):
 def hosts_with_changes(output):
     return [line.split()[0] for line in output.splitlines() if " : ok=" in line and "changed=0 " not in line]
 
-
-@pytest.fixture(scope="session")
-def db():
-    return {"node": node, "sql": sql}

@@ -1,8 +1,9 @@
 """A fresh group of three: db1 bootstraps, db2 and db3 stream from it."""
+import os
 import re
 import time
 
-from conftest import node, sql
+from conftest import converge, node, sql
 
 
 def test_one_primary_two_standbys():
@@ -71,7 +72,8 @@ def test_listens_on_the_host_address_with_scram_only():
 
 def test_app_role_and_database_from_a_client_network():
     client = node("db3")  # any host of 10.231.22.0/24 is an allowed client
-    password = open(__import__("os").environ["MOLECULE_EPHEMERAL_DIRECTORY"] + "/app.pw").read().strip()
+    with open(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"] + "/app.pw") as handle:
+        password = handle.read().strip()
     result = client.run(
         "PGPASSWORD=%s psql -X -At 'host=10.231.22.11 dbname=app user=app sslmode=prefer' -c %s",
         password, "SELECT current_user, (SELECT count(*) FROM pg_extension WHERE extname = 'pgcrypto')",
@@ -110,8 +112,6 @@ def test_start_guard_refuses_a_second_primary():
 
 
 def test_restart_only_setting_restarts_standbys_one_by_one_and_reports_the_primary():
-    from conftest import converge
-
     def started(name):
         return sql(name, "SELECT pg_postmaster_start_time()")
 
