@@ -76,7 +76,9 @@ galaxy_importer() {
 
 scenario() {  # create, converge, idempotence, a clean --check, verify; destroy always
   local s=$1 rc
+  # Forget state an interrupted run may have left (Molecule would skip create).
   remove_scenario_hosts
+  molecule reset -s "$s" >/dev/null 2>&1
   molecule syntax -s "$s" &&
     molecule create -s "$s" &&
     molecule converge -s "$s" &&
