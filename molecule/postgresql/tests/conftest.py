@@ -30,4 +30,3 @@ def converge(*extra_args):
 
 def hosts_with_changes(output):
     return [line.split()[0] for line in output.splitlines() if " : ok=" in line and "changed=0 " not in line]
-
