@@ -37,6 +37,9 @@ NODE_ARGUMENT_SPEC = dict(
     connect_timeout=dict(type='int', default=3),
 )
 
+# Replicas further behind than this are taken out of the read-only pool.
+DEFAULT_MAX_LAG_BYTES = 16 * 1024 * 1024
+
 
 def lsn_to_int(lsn):
     """'16/B374D848' -> 97500059720; None stays None."""
@@ -133,14 +136,15 @@ def read_controldata(paths, run=subprocess.run):
 class Connection(object):
     """A short-lived autocommit connection to the local server."""
 
-    def __init__(self, socket_dir, port, user, connect_timeout, dbname='postgres'):
+    def __init__(self, socket_dir, port, user, connect_timeout, dbname='postgres', statement_timeout_ms=10000):
         if not HAS_PSYCOPG2:
             raise PgNodeError('psycopg2 is required on the database host (Debian: python3-psycopg2): %s'
                               % PSYCOPG2_IMPORT_ERROR)
         try:
             self.conn = psycopg2.connect(host=socket_dir, port=port, user=user, dbname=dbname,
                                          connect_timeout=connect_timeout,
-                                         application_name='hastack', options='-c statement_timeout=10000')
+                                         application_name='hastack',
+                                         options='-c statement_timeout=%d' % statement_timeout_ms)
         except psycopg2.OperationalError as exc:
             raise PgNodeError(str(exc).strip())
         self.conn.autocommit = True
@@ -163,7 +167,8 @@ class Connection(object):
 
 
 def connect(params):
-    return Connection(params['socket_dir'], params['port'], params['login_user'], params['connect_timeout'])
+    return Connection(params['socket_dir'], params['port'], params['login_user'], params['connect_timeout'],
+                      statement_timeout_ms=params.get('statement_timeout_ms', 10000))
 
 
 def resolve_paths(params):
@@ -305,3 +310,19 @@ def node_report(params, connect_fn=connect, run=subprocess.run):
             conn.close()
     base.update(report)
     return base
+
+
+def endpoint_checks(report, max_lag_bytes=DEFAULT_MAX_LAG_BYTES):
+    """What a load balancer asks of a node: may it take writes, may it serve reads?
+
+    primary: running, out of recovery and not fenced.
+    replica: running in recovery, streaming, and at most max_lag_bytes behind.
+    """
+    running = bool(report.get('running'))
+    receiver = report.get('wal_receiver') or {}
+    lag = report.get('lag_bytes')
+    return dict(
+        primary=running and report.get('in_recovery') is False and not report.get('fenced'),
+        replica=(running and report.get('in_recovery') is True and receiver.get('status') == 'streaming'
+                 and lag is not None and lag <= max_lag_bytes),
+    )
