@@ -14,7 +14,7 @@ export MOLECULE_GLOB := molecule/*/molecule.yml
 export LANG := C.UTF-8
 LAB := inventories/lab
 
-.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean
+.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip
 
 help:
 	@echo "make lab        bring up the lab and converge site.yml"
@@ -22,6 +22,7 @@ help:
 	@echo "make test       every gate and Molecule scenario (CI)"
 	@echo "make test-fast  static gates and unit tests"
 	@echo "make scenario S=common   one Molecule scenario"
+	@echo "make bench-vip  VIP gap when the active load balancer dies (frontdoor hosts)"
 
 # The venv is rebuilt when the pinned requirements change.
 $(VENV)/.stamp: tests/requirements.txt
@@ -67,6 +68,11 @@ test-fast: venv
 
 scenario: venv image
 	@tests/infra/run-tests.sh scenario $(S)
+
+# Benchmarks print and save figures (bench/results/); they assert nothing.
+bench-vip: venv image
+	@bench/with-scenario.sh frontdoor \
+	  python bench/vip.py --vip 10.231.23.100 --containers frontdoor-lb1,frontdoor-lb2
 
 clean:
 	rm -rf $(WORK) tests/output importer_result.json

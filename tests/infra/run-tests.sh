@@ -20,6 +20,13 @@ remove_scenario_hosts() {
   return 0
 }
 
+# The lines that say what failed (Ansible, pytest, Molecule), else the log's end.
+failure_excerpt() {
+  local lines
+  lines=$(grep -E '^(fatal:|FAILED |E   |ERROR)|FAILED!|failed=[1-9]|not idempotent|reports changes|Traceback' "$1" | tail -n 25)
+  if [ -n "$lines" ]; then echo "$lines"; else tail -n 25 "$1"; fi
+}
+
 gate() {  # gate NAME TIMEOUT_S COMMAND...
   local name=$1 limit=$2 start rc
   shift 2
@@ -33,7 +40,7 @@ gate() {  # gate NAME TIMEOUT_S COMMAND...
     failed=$((failed + 1))
     failures+=("$name")
     printf 'FAIL  %-28s %4ss  (rc %s, log .work/logs/%s.log)\n' "$name" $(($(date +%s) - start)) $rc "$name"
-    tail -n 25 "$logs/$name.log" | sed 's/^/      | /'
+    failure_excerpt "$logs/$name.log" | sed 's/^/      | /'
   fi
 }
 

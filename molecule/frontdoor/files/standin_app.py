@@ -1,11 +1,13 @@
-"""App stand-in for the frontdoor scenario: answers every path with its host name."""
+"""App stand-in for the frontdoor scenario: answers every path with its host
+name, the path and the scheme haproxy saw (X-Forwarded-Proto)."""
 import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
-        body = ('%s %s\n' % (socket.gethostname(), self.path)).encode()
+        proto = self.headers.get('X-Forwarded-Proto', '-')
+        body = ('%s %s %s\n' % (socket.gethostname(), self.path, proto)).encode()
         self.send_response(200)
         self.send_header('Content-Type', 'text/plain')
         self.send_header('Content-Length', str(len(body)))

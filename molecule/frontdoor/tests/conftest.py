@@ -1,24 +1,16 @@
-"""Helpers for the frontdoor scenario: where the VIPs are, and bounded waits."""
+"""Helpers for the frontdoor scenario: where the VIPs are, HTTP and SQL through them."""
 import os
-import subprocess
-import time
+import sys
 
-import testinfra
+sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
+from scenario_helpers import (  # noqa: E402,F401  pylint: disable=wrong-import-position
+    CONTAINER_PREFIX as PREFIX, converge, docker, hosts_with_changes, node, run_playbook, secret, wait_for,
+)
 
-INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-PREFIX = os.environ["MOLECULE_SCENARIO_NAME"] + "-"
 WEB_VIP = "10.231.23.100"
 DB_VIP = "10.231.23.101"
 LBS = ["lb1", "lb2"]
 ADDRESS = {"lb1": "10.231.23.11", "lb2": "10.231.23.12", "db1": "10.231.23.31", "db2": "10.231.23.32"}
-
-
-def node(name):
-    return testinfra.get_host("ansible://" + name, ansible_inventory=INVENTORY)
-
-
-def docker(*args):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120, check=False)
 
 
 def holders(vip):
@@ -29,16 +21,6 @@ def holders(vip):
         if result.returncode == 0 and " %s/" % vip in result.stdout:
             found.append(name)
     return found
-
-
-def wait_for(predicate, what, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
 
 
 def single_holder(vip):
@@ -55,17 +37,8 @@ def http(path="/", host=WEB_VIP, client="app1", extra=""):
 
 def psql(port, query, client="db1"):
     """A query through the db VIP as the probe user; returns stdout or raises."""
-    password = open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "probe.pw")).read().split()[0]
     result = node(client).run(
-        "PGPASSWORD=%s PGCONNECT_TIMEOUT=3 psql -XAt 'host=%s port=%d user=probe dbname=postgres' -c %s",
-        password, DB_VIP, port, query)
+        "PGPASSWORD=%s PGCONNECT_TIMEOUT=3 psql -XAt 'host=%s port=%s user=probe dbname=postgres' -c %s",
+        secret("probe.pw"), DB_VIP, str(port), query)
     assert result.rc == 0, result.stderr
     return result.stdout.strip()
-
-
-def run_playbook(name, *extra_args):
-    result = subprocess.run(
-        ["ansible-playbook", "-i", INVENTORY, "hastack.platform." + name, *extra_args],
-        capture_output=True, text=True, timeout=300, check=False,
-    )
-    return result.returncode, result.stdout + result.stderr

@@ -72,3 +72,22 @@ def read_only_address():
         return psql(5433, "SELECT inet_server_addr()")
     except AssertionError:
         return None
+
+
+def test_agent_answers_while_the_database_is_stuck():
+    """SIGSTOP the postmaster: new connections hang, the agent must not."""
+    db2 = node("db2")
+    pid = db2.run("head -1 /var/lib/postgresql/15/main/postmaster.pid").stdout.strip()
+    assert pid.isdigit()
+    db2.run("kill -STOP %s", pid)
+    try:
+        # answers within curl's 3 s bound every time (0 would mean no answer),
+        # and stops calling the node a replica
+        wait_for(lambda: agent("db2", "/replica") == 503, "the agent to call the stuck db2 unhealthy", timeout=15)
+        for _attempt in range(5):
+            assert agent("db2", "/replica") == 503
+            assert agent("db2", "/primary") == 503
+            assert agent("db2", "/health") in (200, 503)  # a fresh reading of a node that does not answer, or a stale one
+    finally:
+        db2.run("kill -CONT %s", pid)
+    wait_for(lambda: agent("db2", "/replica") == 200, "db2 to be a healthy replica again", timeout=30)

@@ -1,15 +1,5 @@
 """db2 is promoted by hand and db1 stopped: re-running the role flips no role and clones nothing."""
-import time
-
-from conftest import converge, node, sql
-
-
-def wait_for(predicate, what, tries=100):
-    for attempt in range(tries):
-        if predicate():
-            return
-        time.sleep(0.3)
-    raise AssertionError("timed out waiting for " + what)
+from conftest import converge, node, sql, wait_for
 
 
 def test_rerun_after_a_manual_promotion():

@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.hastack.platform.plugins.module_utils import pg_node
 from ansible_collections.hastack.platform.plugins.module_utils.pg_node import (
-    NodePaths, PgNodeError, int_to_lsn, lsn_to_int, node_report, parse_controldata,
+    NodePaths, PgNodeError, endpoint_checks, int_to_lsn, lsn_to_int, node_report, parse_controldata,
 )
 
 CONTROLDATA_STOPPED = """pg_control version number:            1300
@@ -186,3 +186,29 @@ def test_running_standby_reports_lag_against_its_upstream(data_dir):
     assert report['lag_bytes'] == 0x200
     assert report['lag_seconds'] == 1.25
     assert report['wal_receiver']['status'] == 'streaming'
+
+
+PRIMARY = dict(running=True, in_recovery=False, fenced=False, wal_receiver=None, lag_bytes=0)
+STANDBY = dict(running=True, in_recovery=True, fenced=False, wal_receiver=dict(status='streaming'), lag_bytes=100)
+
+
+@pytest.mark.parametrize('report, expected', [
+    (PRIMARY, dict(primary=True, replica=False)),
+    (STANDBY, dict(primary=False, replica=True)),
+    (dict(PRIMARY, fenced=True), dict(primary=False, replica=False)),
+    (dict(PRIMARY, running=False), dict(primary=False, replica=False)),
+    # in_recovery unknown (the query failed): never claim to be the primary.
+    (dict(PRIMARY, in_recovery=None), dict(primary=False, replica=False)),
+    (dict(STANDBY, wal_receiver=dict(status='catchup')), dict(primary=False, replica=False)),
+    (dict(STANDBY, wal_receiver=None), dict(primary=False, replica=False)),
+    (dict(STANDBY, lag_bytes=None), dict(primary=False, replica=False)),
+    (dict(STANDBY, running=False), dict(primary=False, replica=False)),
+])
+def test_endpoint_checks(report, expected):
+    assert endpoint_checks(report) == expected
+
+
+def test_endpoint_checks_lag_limit_is_inclusive():
+    assert endpoint_checks(dict(STANDBY, lag_bytes=1000), max_lag_bytes=1000)['replica'] is True
+    assert endpoint_checks(dict(STANDBY, lag_bytes=1001), max_lag_bytes=1000)['replica'] is False
+    assert endpoint_checks(dict(STANDBY, lag_bytes=16 * 1024 * 1024))['replica'] is True

@@ -1,0 +1,59 @@
+"""What every scenario's testinfra tests need: the hosts, the converge and
+other playbooks, docker, and bounded waits. Imported by each conftest.py."""
+import os
+import subprocess
+import time
+
+import testinfra
+
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+SCENARIO_DIR = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
+EPHEMERAL_DIR = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
+CONTAINER_PREFIX = os.environ["MOLECULE_SCENARIO_NAME"] + "-"
+
+
+def node(name):
+    return testinfra.get_host("ansible://" + name, ansible_inventory=INVENTORY)
+
+
+def secret(name):
+    """A secret the scenario generated into its ephemeral directory."""
+    with open(os.path.join(EPHEMERAL_DIR, name)) as handle:
+        return handle.read().split()[0]
+
+
+def ansible_playbook(playbook, *extra_args, timeout=900):
+    """Run a playbook against the scenario's hosts; return (rc, output)."""
+    result = subprocess.run(
+        ["ansible-playbook", "-i", INVENTORY, playbook, *extra_args],
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def converge(*extra_args):
+    return ansible_playbook(os.path.join(SCENARIO_DIR, "converge.yml"), *extra_args)
+
+
+def run_playbook(name, *extra_args):
+    """One of the collection's playbooks, by its FQCN."""
+    return ansible_playbook("hastack.platform." + name, *extra_args, timeout=300)
+
+
+def hosts_with_changes(output):
+    return [line.split()[0] for line in output.splitlines() if " : ok=" in line and "changed=0 " not in line]
+
+
+def docker(*args):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def wait_for(predicate, what, timeout=30.0, every=0.25):
+    """Poll until predicate() is truthy and return its value; fail after timeout s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
