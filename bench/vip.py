@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """make bench-vip: how long the web VIP is dark when the active lb dies.
 
 A steady stream of HTTP requests (one new connection each, --rate per second,
@@ -163,8 +162,9 @@ def main():
     print("%-26s %8s %8s %7s %7s" % ("event", "gap med", "gap max", "failed", "target"))
     for event, label in (("kill", "hard kill (docker kill)"), ("stop", "clean stop (docker stop)")):
         s = summary[event]
-        print("%-26s %7.2fs %7.2fs %7d %6.1fs %s" % (label, s["gap_median_s"], s["gap_max_s"], s["failed_total"],
-                                                      s["target_s"], "met" if s["met"] else "MISSED"))
+        verdict = "met" if s["met"] else "MISSED"
+        print("%-26s %7.2fs %7.2fs %7d %6.1fs %s"
+              % (label, s["gap_median_s"], s["gap_max_s"], s["failed_total"], s["target_s"], verdict))
     os.makedirs(args.output, exist_ok=True)
     path = os.path.join(args.output, time.strftime("vip-%Y%m%dT%H%M%S.json"))
     with open(path, "w") as handle:

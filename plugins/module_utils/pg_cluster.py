@@ -136,3 +136,35 @@ def standby_candidates(view, reports, max_lag_bytes=None):
     ranked.sort()
     best = -ranked[0][0] if ranked else None
     return [name for neg, name in ranked if max_lag_bytes is None or best - (-neg) <= max_lag_bytes]
+
+
+def failover_candidates(reports, priorities=None, synchronous=None):
+    """Rank the running standbys for promotion, best first, and say who may not be promoted.
+
+    reports: {host: pg_node_info result} of the standbys that answered.
+    priorities: {host: int}; higher wins a tie on WAL (default 0).
+    synchronous: None, or {'members': [hosts named in synchronous_standby_names],
+                           'count': n (ANY n / FIRST n)}.
+    The best standby has received the most WAL, then has the highest priority, then the first name.
+    In synchronous mode a commit was acknowledged once `count` members flushed it, so the member
+    with the most WAL holds every acknowledged commit only if at most `count - 1` members are
+    missing from the comparison; otherwise nothing is safe to promote.
+    Returns {'ranked': [hosts], 'problems': [messages]}.
+    """
+    priorities = priorities or {}
+    standbys = {name: r for name, r in reports.items() if r.get('running') and r.get('in_recovery')}
+    ranked = sorted(standbys, key=lambda name: (-(_position(standbys[name]) or 0), -int(priorities.get(name, 0)), name))
+    problems = []
+    if synchronous and synchronous.get('members'):
+        members = list(synchronous['members'])
+        count = int(synchronous.get('count') or 1)
+        seen = [name for name in members if name in standbys]
+        missing = sorted(set(members) - set(seen))
+        if len(missing) > count - 1:
+            problems.append(
+                'Synchronous replication needs %d of %s to acknowledge each commit, and %s cannot be compared, so '
+                'no standby is known to hold every acknowledged commit. Bring %s back, or accept possible loss '
+                'with -e allow_data_loss=yes.' % (count, ', '.join(members), ', '.join(missing), ', '.join(missing)))
+    if not ranked:
+        problems.append('No running standby can be promoted.')
+    return dict(ranked=ranked, problems=problems)

@@ -16,6 +16,8 @@ description:
   - When the server is down it reads C(pg_controldata) and the files in the data directory instead of
     failing, so a whole group can always be compared (see the P(hastack.platform.pg_cluster_view#filter) filter).
   - Connects over the local socket as O(login_user); the collection's pg_ident map lets root do so.
+extends_documentation_fragment:
+  - hastack.platform.pg_node
 author: hastack.platform maintainers (@hastack)
 attributes:
   check_mode:
@@ -24,32 +26,6 @@ attributes:
   diff_mode:
     support: none
     description: Changes nothing, so there is nothing to show.
-options:
-  version:
-    description: Major version; the newest installed one when omitted.
-    type: str
-  cluster:
-    description: Debian cluster name.
-    type: str
-    default: main
-  port:
-    description: Port of the cluster.
-    type: int
-    default: 5432
-  socket_dir:
-    description: Directory of the server's Unix socket.
-    type: path
-    default: /var/run/postgresql
-  login_user:
-    description: Database role to connect as.
-    type: str
-    default: postgres
-  connect_timeout:
-    description: Seconds to wait for a connection; a stuck server is reported, not waited for.
-    type: int
-    default: 3
-requirements:
-  - python3-psycopg2 on the database host
 """
 
 EXAMPLES = r"""

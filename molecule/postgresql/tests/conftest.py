@@ -3,7 +3,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
-from scenario_helpers import converge, hosts_with_changes, node, wait_for  # noqa: E402,F401  pylint: disable=wrong-import-position
+from scenario_helpers import converge, hosts_with_changes, node, wait_for  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 
 def sql(name, query, database="postgres"):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ansible_collections.hastack.platform.plugins.module_utils.pg_cluster import cluster_view, standby_candidates
+from ansible_collections.hastack.platform.plugins.module_utils.pg_cluster import cluster_view, failover_candidates, standby_candidates
 
 SYSID = '7312345678901234567'
 
@@ -116,3 +116,45 @@ def test_candidates_are_ranked_by_wal_then_name():
     view = cluster_view({k: v for k, v in reports.items() if k != 'db1'})
     assert standby_candidates(view, reports) == ['db2', 'db3', 'db4']
     assert standby_candidates(view, reports, max_lag_bytes=0x1000000) == ['db2', 'db3']
+
+
+def standby(received, **extra):
+    return node('standby', in_recovery=True, receive_lsn=received, replay_lsn=received, **extra)
+
+
+def test_candidates_rank_by_received_wal_then_priority_then_name():
+    reports = {'db2': standby('0/3000000'), 'db3': standby('0/5000000'), 'db4': standby('0/5000000'),
+               'db5': standby('0/5000000')}
+    ranked = failover_candidates(reports, priorities={'db4': 10})['ranked']
+    assert ranked == ['db4', 'db3', 'db5', 'db2']
+
+
+def test_candidates_skip_stopped_nodes_and_primaries():
+    reports = {'db1': node('primary', in_recovery=False), 'db2': node('standby', running=False),
+               'db3': standby('0/1000000')}
+    assert failover_candidates(reports) == dict(ranked=['db3'], problems=[])
+
+
+def test_synchronous_mode_with_every_member_compared_is_safe():
+    reports = {'db2': standby('0/3000000'), 'db3': standby('0/3000100')}
+    result = failover_candidates(reports, synchronous=dict(members=['db2', 'db3'], count=1))
+    assert result == dict(ranked=['db3', 'db2'], problems=[])
+
+
+def test_synchronous_mode_with_a_member_missing_refuses():
+    reports = {'db2': standby('0/3000000')}
+    result = failover_candidates(reports, synchronous=dict(members=['db2', 'db3'], count=1))
+    assert result['ranked'] == ['db2']
+    assert 'db3 cannot be compared' in result['problems'][0]
+    assert 'allow_data_loss=yes' in result['problems'][0]
+
+
+def test_synchronous_any_two_of_three_tolerates_one_missing_member():
+    reports = {'db2': standby('0/3000000'), 'db3': standby('0/2000000')}
+    result = failover_candidates(reports, synchronous=dict(members=['db2', 'db3', 'db4'], count=2))
+    assert result == dict(ranked=['db2', 'db3'], problems=[])
+
+
+def test_no_standby_running_is_a_problem():
+    result = failover_candidates({'db2': node('standby', running=False)})
+    assert result['problems'] == ['No running standby can be promoted.']

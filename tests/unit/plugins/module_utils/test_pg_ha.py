@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import os
+
+from ansible_collections.hastack.platform.plugins.module_utils import pg_ha
+
+ROLE_TEMPLATE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'postgresql', 'templates',
+                             '90-hastack-replication.conf.j2')
+
+
+def test_lag_behind_a_reference():
+    report = dict(receive_lsn='0/5000100', replay_lsn='0/5000000')
+    assert pg_ha.lag_behind(report, '0/5000200') == 0x100
+    assert pg_ha.lag_behind(report, '0/5000000') == 0  # ahead counts as no lag
+    assert pg_ha.lag_behind(dict(receive_lsn=None, replay_lsn=None), '0/5000000') is None
+
+
+def test_streams_from_needs_the_right_sender():
+    report = dict(running=True, in_recovery=True, wal_receiver=dict(status='streaming', sender_host='10.0.0.32'))
+    assert pg_ha.streams_from(report, '10.0.0.32')
+    assert not pg_ha.streams_from(report, '10.0.0.31')
+    assert not pg_ha.streams_from(dict(report, wal_receiver=dict(status='waiting', sender_host='10.0.0.32')), '10.0.0.32')
+
+
+def test_writable_peers_are_the_ones_out_of_recovery():
+    states = {'a': dict(reachable=True, in_recovery=False), 'b': dict(reachable=True, in_recovery=True),
+              'c': dict(reachable=False, error='timeout')}
+    peers = {'peers': [{'host': h, 'port': 5432} for h in 'abc'], 'user': 'r', 'passfile': '/p'}
+    assert pg_ha.writable_peers(peers, state_fn=lambda host, *rest: states[host]) == ['a']
+
+
+def test_wait_until_gives_up_after_the_timeout():
+    clock = iter(range(100))
+    assert pg_ha.wait_until(lambda: False, 5, clock=lambda: next(clock), sleep=lambda s: None) is False
+    assert pg_ha.wait_until(lambda: 'yes', 5) == 'yes'
+
+
+def test_replication_conf_matches_what_the_role_writes():
+    text = pg_ha.replication_conf_text('10.0.0.32', 5432, 'replicator', '/var/lib/postgresql/.pgpass', 'db1', 'db1')
+    with open(ROLE_TEMPLATE) as handle:
+        template = handle.read()
+    for line in text.splitlines()[3:]:  # after the ansible_managed header
+        if line.startswith('primary_conninfo'):
+            assert line.split("'")[1].split(' ', 1)[1].startswith('port=5432 user=replicator')
+            continue
+        if line.startswith('primary_slot_name'):
+            continue
+        assert line in template, line
