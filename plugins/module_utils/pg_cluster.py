@@ -168,3 +168,55 @@ def failover_candidates(reports, priorities=None, synchronous=None):
     if not ranked:
         problems.append('No running standby can be promoted.')
     return dict(ranked=ranked, problems=problems)
+
+
+def failover_plan(reports, unreachable=(), priorities=None, synchronous_count=0, confirm=False, allow_data_loss=False):
+    """What failover.yml may do: which old primary to fence, which standby to promote, or why not.
+
+    reports: {host: pg_node_info result} of the db hosts that answered; unreachable: the others.
+    synchronous_count: n of "ANY n"/"FIRST n" when commits wait for standbys, else 0. The members
+        are every db host but the old primary (the postgresql role names them all).
+    confirm: the operator declares a running primary dead; it is fenced before the promotion.
+    allow_data_loss: promote even when no standby is known to hold every acknowledged commit.
+    Returns {old_primary, fence, old_primary_fenced, candidate, ranked, reference_lsn, problems}.
+    """
+    unreachable = sorted(unreachable)
+    with_data = {name: r for name, r in reports.items() if r.get('data_exists')}
+    writable = _names(with_data, lambda r: r.get('running') and r.get('role') == 'primary' and not r.get('fenced'))
+    stopped = _names(with_data, lambda r: not r.get('running') and r.get('role') == 'primary' and not r.get('fenced'))
+    plan = dict(old_primary=None, fence=writable + stopped, old_primary_fenced=False, candidate=None, ranked=[],
+                reference_lsn=None, problems=[])
+    problems = plan['problems']
+
+    if len({r.get('system_identifier') for r in with_data.values()}) > 1:
+        problems.append('The db hosts hold different clusters; see site.yml for which. Nothing was changed.')
+    if len(writable) > 1:
+        problems.append('Split brain: %s are all running as writable primaries. Nothing was changed. Keep the one '
+                        'with the data you trust, stop the others, then run rejoin.yml for them.' % ', '.join(writable))
+        return plan
+    if writable and not confirm:
+        problems.append('%s is running as the primary, so nothing has failed. Use switchover.yml for a planned change, '
+                        'or -e confirm=yes to fence %s and fail over anyway.' % (writable[0], writable[0]))
+        return plan
+
+    # The old primary is the one host that is neither a standby nor fenced. When
+    # several could be, it was one of them and each of the others may be a
+    # synchronous member that is missing from the comparison.
+    possible = writable + stopped + unreachable
+    plan['old_primary'] = possible[0] if len(possible) == 1 else None
+    plan['old_primary_fenced'] = bool(confirm or (possible and not set(possible) & set(unreachable)))
+    everyone = sorted(set(reports) | set(unreachable))
+    synchronous = None
+    if synchronous_count:
+        members = [name for name in everyone if name not in possible[:1]]
+        synchronous = dict(members=members, count=synchronous_count)
+    choice = failover_candidates(reports, priorities, synchronous)
+    plan['ranked'] = choice['ranked']
+    for problem in choice['problems']:
+        if allow_data_loss and plan['ranked']:
+            continue
+        problems.append(problem)
+    if plan['ranked'] and not problems:
+        plan['candidate'] = plan['ranked'][0]
+        plan['reference_lsn'] = reports[plan['candidate']].get('receive_lsn') or reports[plan['candidate']].get('replay_lsn')
+    return plan

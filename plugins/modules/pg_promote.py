@@ -43,6 +43,12 @@ options:
     description: Refuse when the node is further behind O(reference_lsn) (or its own upstream) than this.
     type: int
     default: 0
+  catch_up_timeout:
+    description:
+      - Seconds to wait for the node to reach O(reference_lsn) before refusing. The old primary's last
+        WAL may still be on its way when it has just stopped.
+    type: int
+    default: 5
   peers_file:
     description: The peer list (hosts, port, replication user and passfile) written by the postgresql role.
     type: path
@@ -129,11 +135,24 @@ def report_lag(params, report):
     return report.get('lag_bytes')
 
 
+def caught_up(params, report):
+    """Wait up to catch_up_timeout seconds for the node to reach reference_lsn; return the last report."""
+    latest = [report]
+
+    def close_enough():
+        latest[0] = node_report(params)
+        return (report_lag(params, latest[0]) or 0) <= params['max_lag_bytes']
+
+    pg_ha.wait_until(close_enough, params['catch_up_timeout'], interval=0.2)
+    return latest[0]
+
+
 def main():
     argument_spec = dict(
         NODE_ARGUMENT_SPEC,
         old_primary_fenced=dict(type='bool', default=False),
         reference_lsn=dict(type='str'),
+        catch_up_timeout=dict(type='int', default=5),
         max_lag_bytes=dict(type='int', default=0),
         peers_file=dict(type='path', default=pg_ha.PEERS_FILE),
         wait_timeout=dict(type='int', default=60),
@@ -142,6 +161,8 @@ def main():
     params = module.params
     try:
         report = node_report(params)
+        if params['reference_lsn'] and (report_lag(params, report) or 0) > params['max_lag_bytes']:
+            report = caught_up(params, report)
         writable = [] if params['old_primary_fenced'] else pg_ha.writable_peers(pg_ha.load_peers(params['peers_file']))
         reasons = refusals(params, report, writable)
         result = dict(changed=False, previous_timeline=report.get('timeline'), lag_bytes=report_lag(params, report))

@@ -69,9 +69,17 @@ def test_a_fenced_old_primary_does_not_stop_it(monkeypatch, node):
 
 
 def test_refuses_a_standby_behind_the_reference(monkeypatch, node):
-    msg = result_of(monkeypatch, {'reference_lsn': '0/5000200', 'max_lag_bytes': 0x80}, FailJson)['msg']
+    msg = result_of(monkeypatch, {'reference_lsn': '0/5000200', 'max_lag_bytes': 0x80, 'catch_up_timeout': 0},
+                    FailJson)['msg']
     assert 'is 256 bytes behind 0/5000200' in msg
     assert result_of(monkeypatch, {'reference_lsn': '0/5000200', 'max_lag_bytes': 0x100})['changed'] is True
+
+
+def test_waits_for_the_last_wal_of_the_old_primary(monkeypatch, node):
+    readings = iter([dict(STANDBY), dict(STANDBY, receive_lsn='0/5000228')])
+    monkeypatch.setattr(pg_promote, 'node_report', lambda params: next(readings))
+    result = result_of(monkeypatch, {'reference_lsn': '0/5000200', 'old_primary_fenced': True})
+    assert result['changed'] is True and result['lag_bytes'] == 0
 
 
 def test_refuses_a_stopped_or_fenced_node(monkeypatch, node):
