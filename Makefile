@@ -14,7 +14,7 @@ export MOLECULE_GLOB := molecule/*/molecule.yml
 export LANG := C.UTF-8
 LAB := inventories/lab
 
-.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip
+.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover
 
 help:
 	@echo "make lab        bring up the lab and converge site.yml"
@@ -23,6 +23,7 @@ help:
 	@echo "make test-fast  static gates and unit tests"
 	@echo "make scenario S=common   one Molecule scenario"
 	@echo "make bench-vip  VIP gap when the active load balancer dies (frontdoor hosts)"
+	@echo "make bench-failover  write gap and loss through switchover and failover (failover hosts)"
 
 # The venv is rebuilt when the pinned requirements change.
 $(VENV)/.stamp: tests/requirements.txt
@@ -73,6 +74,9 @@ scenario: venv image
 bench-vip: venv image
 	@bench/with-scenario.sh frontdoor \
 	  python bench/vip.py --vip 10.231.23.100 --containers frontdoor-lb1,frontdoor-lb2
+
+bench-failover: venv image
+	@bench/with-scenario.sh failover python bench/failover.py --vip 10.231.24.100
 
 clean:
 	rm -rf $(WORK) tests/output importer_result.json

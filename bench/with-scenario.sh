@@ -28,4 +28,9 @@ if ! { molecule create -s "$scenario" && molecule converge -s "$scenario"; } >"$
   exit 1
 fi
 echo "converged in $(($(date +%s) - start)) s"
+# What Molecule gives its verifier, so that benchmarks can run playbooks too.
+MOLECULE_EPHEMERAL_DIRECTORY=$(ls -td ~/.ansible/tmp/molecule.*."$scenario" | head -n 1)
+export MOLECULE_EPHEMERAL_DIRECTORY MOLECULE_SCENARIO_NAME=$scenario
+export MOLECULE_INVENTORY_FILE=$MOLECULE_EPHEMERAL_DIRECTORY/inventory/ansible_inventory.yml
+export MOLECULE_SCENARIO_DIRECTORY=$PWD/molecule/$scenario MOLECULE_PROJECT_DIRECTORY=$PWD
 "$@"

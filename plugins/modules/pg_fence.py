@@ -46,11 +46,6 @@ options:
     description: Seconds to wait for the server to stop.
     type: int
     default: 120
-notes:
-  - Also takes the connection options of P(hastack.platform.pg_node_info#module) (O(version), O(cluster), O(port),
-    O(socket_dir), O(login_user), O(connect_timeout)).
-requirements:
-  - python3-psycopg2 on the database host
 """
 
 EXAMPLES = r"""

@@ -57,11 +57,6 @@ options:
     description: Seconds to wait for the promotion to finish.
     type: int
     default: 60
-notes:
-  - Also takes the connection options of P(hastack.platform.pg_node_info#module) (O(version), O(cluster), O(port),
-    O(socket_dir), O(login_user), O(connect_timeout)).
-requirements:
-  - python3-psycopg2 on the database host
 """
 
 EXAMPLES = r"""

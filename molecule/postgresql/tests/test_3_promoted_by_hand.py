@@ -1,4 +1,5 @@
-"""db2 is promoted by hand and db1 stopped: re-running the role flips no role and clones nothing."""
+"""db2 is promoted by hand and db1 stopped: re-running the role keeps db2 primary, clones nothing,
+and brings db1 back as db2's standby with pg_rewind."""
 from conftest import converge, node, sql, wait_for
 
 
@@ -16,10 +17,13 @@ def test_rerun_after_a_manual_promotion():
     assert rc == 0, output[-3000:]
     assert "db1 was a primary and db2 is the primary now" in output
 
-    # nobody flipped: db2 primary, db1 still down, db3 a standby of db2
+    # nobody flipped back: db2 primary; db1 and db3 its standbys
     assert sql("db2", "SELECT pg_is_in_recovery()") == "f"
-    assert not db1.service("postgresql@15-main").is_running
+    assert sql("db1", "SELECT pg_is_in_recovery()") == "t"
     assert sql("db3", "SELECT pg_is_in_recovery()") == "t"
+    wait_for(lambda: sql("db1", "SELECT status FROM pg_stat_wal_receiver") == "streaming", "db1 to stream from db2")
+    assert "host=10.231.22.12" in sql("db1", "SHOW primary_conninfo")
+    wait_for(lambda: sql("db2", "SELECT count(*) FROM pg_replication_slots WHERE active") == "2", "both slots in use")
     # nothing was cloned: db3 kept its data directory
     assert db3.file(marker).exists
     assert sql("db3", "SELECT system_identifier FROM pg_control_system()") == sysid
