@@ -69,6 +69,11 @@ def settle(writer, seconds):
     wait(lambda: len(writer.acked) > count, "the writer to write again", 60)
 
 
+def synchronous_names(prefix, host):
+    return docker("exec", prefix + host, "runuser", "-u", "postgres", "--", "psql", "-XAtc",
+                  "SHOW synchronous_standby_names").stdout.strip()
+
+
 def switchover(args, writer, target):
     started, ended = playbook(args.inventory, "hastack.platform.switchover", "-e", "target=" + target)
     first = wait(lambda: writer.first_ack_after(started, args.address[target]), "a write on " + target, 60)
@@ -114,13 +119,17 @@ def main():
             current = primary(args.prefix, args.hosts)
             target = [h for h in args.hosts if h != current][number % 2]
             runs.append(switchover(args, writer, target))
-            print("  switchover to %-4s  write gap %5.2f s  playbook %5.1f s" % (target, runs[-1]["write_gap_s"],
-                                                                               runs[-1]["playbook_s"]), flush=True)
+            print("  switchover to %-4s  write gap %5.2f s  playbook %5.1f s"
+                  % (target, runs[-1]["write_gap_s"], runs[-1]["playbook_s"]), flush=True)
             settle(writer, 2)
         for mode in ("synchronous", "asynchronous"):
             if mode == "asynchronous":
                 playbook(args.inventory, os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml"),
                          "-e", "postgresql_synchronous_mode=off")
+            names = synchronous_names(args.prefix, primary(args.prefix, args.hosts))
+            if (mode == "synchronous") != bool(names):
+                raise SystemExit("bench-failover: the %s run needs %s synchronous_standby_names, found '%s'"
+                                 % (mode, "a" if mode == "synchronous" else "no", names))
             settle(writer, 3)
             mark = len(writer.acked)
             run = failover(args, writer, mode)

@@ -29,6 +29,7 @@ if ! { molecule create -s "$scenario" && molecule converge -s "$scenario"; } >"$
 fi
 echo "converged in $(($(date +%s) - start)) s"
 # What Molecule gives its verifier, so that benchmarks can run playbooks too.
+# shellcheck disable=SC2012  # the newest one is wanted, and the names are Molecule's own
 MOLECULE_EPHEMERAL_DIRECTORY=$(ls -td ~/.ansible/tmp/molecule.*."$scenario" | head -n 1)
 export MOLECULE_EPHEMERAL_DIRECTORY MOLECULE_SCENARIO_NAME=$scenario
 export MOLECULE_INVENTORY_FILE=$MOLECULE_EPHEMERAL_DIRECTORY/inventory/ansible_inventory.yml
