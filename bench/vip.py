@@ -138,8 +138,8 @@ def main():
     args = parser.parse_args()
     containers = args.containers.split(",")
 
-    if not request(args.vip, args.port, 2.0):
-        raise SystemExit("bench-vip: http://%s:%d/ does not answer 200; converge first" % (args.vip, args.port))
+    # keepalived elects its MASTER a few seconds after the converge
+    wait(lambda: request(args.vip, args.port, 2.0), "http://%s:%d/ to answer 200" % (args.vip, args.port), 60)
     runs = []
     for event in ("kill", "stop"):
         for round_no in range(1, args.rounds + 1):

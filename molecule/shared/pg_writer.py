@@ -31,8 +31,17 @@ class Writer:
         conn.autocommit = True
         return conn
 
-    def start(self):
-        conn = self.connect()
+    def start(self, ready_timeout=60.0):
+        """Create the table once the endpoint answers (a VIP just converged may take a few seconds)."""
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            try:
+                conn = self.connect()
+                break
+            except psycopg2.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
         with conn.cursor() as cur:
             cur.execute(TABLE)
             cur.execute("SELECT coalesce(max(id), 0) + 1 FROM ledger")
