@@ -63,6 +63,13 @@ options:
     description: Replace the data directory with a pg_basebackup when rewinding cannot help.
     type: bool
     default: false
+  cascade:
+    description:
+      - Allow O(primary_host) to be a standby itself (cascading replication). switchover.yml points the
+        other standbys at the target before promoting it, so that they follow its promotion at once and
+        synchronous commits need not wait for them after it.
+    type: bool
+    default: false
   wait_timeout:
     description: Seconds to wait for the node to stream.
     type: int
@@ -133,7 +140,7 @@ class Follower(object):
         target = pg_ha.remote_state(p['primary_host'], p['primary_port'], p['replication_user'], p['passfile'])
         if not target['reachable']:
             raise PgNodeError('the primary %s cannot be reached: %s' % (p['primary_host'], target['error']))
-        if target['in_recovery']:
+        if target['in_recovery'] and not p['cascade']:
             raise PgNodeError('%s is a standby, not a primary; follow the primary instead' % p['primary_host'])
         if report.get('system_identifier') and report['system_identifier'] != target['system_identifier']:
             if not p['allow_clone']:
@@ -248,6 +255,7 @@ def main():
         slot_name=dict(type='str'),
         allow_rewind=dict(type='bool', default=True),
         allow_clone=dict(type='bool', default=False),
+        cascade=dict(type='bool', default=False),
         wait_timeout=dict(type='int', default=60),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

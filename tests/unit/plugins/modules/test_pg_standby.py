@@ -122,3 +122,13 @@ def test_check_mode_changes_nothing(monkeypatch, node):
     assert result['changed'] and result['actions'] == ['rewind if diverged', 'start']
     assert node['calls'] == [] and node['paths'].fenced is False or os.path.exists(node['paths'].fence_file) is False
     assert '10.0.0.31' in open(conf_path(node['paths'])).read()
+
+
+def test_a_standby_upstream_is_refused_unless_cascading(monkeypatch, node):
+    monkeypatch.setattr(pg_ha, 'remote_state', lambda *args, **kwargs: dict(
+        reachable=True, in_recovery=True, system_identifier='7', lsn='0/6000000', timeline=2))
+    write_conf(node['paths'], '10.0.0.31')
+    node['report'] = standby('10.0.0.31')
+    assert 'is a standby, not a primary' in result_of(monkeypatch, {}, FailJson)['msg']
+    result = result_of(monkeypatch, {'cascade': True})
+    assert result['actions'] == ['repointed'] and node['calls'] == ['reload']
