@@ -51,7 +51,7 @@ lab: venv image
 	@start=$$(date +%s); \
 	ansible-playbook -i $(LAB) tests/lab/lab-up.yml && \
 	ansible-playbook -i $(LAB) site.yml | tee $(WORK)/lab-converge.log && \
-	python tests/lab/lab_map.py $(LAB) && \
+	python tests/lab/lab_map.py $(LAB) 20 && \
 	echo "lab converged in $$(( $$(date +%s) - start )) s;" \
 	  "$$(grep -o 'changed=[0-9]*' $(WORK)/lab-converge.log | awk -F= '{s+=$$2} END {print s}') changes"
 

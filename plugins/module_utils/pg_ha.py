@@ -55,6 +55,10 @@ def replication_conf_text(host, port, user, passfile, application_name, slot):
     return REPLICATION_CONF_TEXT.format(conninfo=conninfo(host, port, user, passfile, application_name), slot=slot)
 
 
+# What the role writes on the primary: no upstream.
+PRIMARY_REPLICATION_CONF_TEXT = REPLICATION_CONF_TEXT.format(conninfo='', slot='')
+
+
 def wait_until(predicate, timeout, interval=0.5, clock=time.monotonic, sleep=time.sleep):
     """Call predicate until it returns a truthy value or timeout seconds pass; return the last value."""
     deadline = clock() + timeout

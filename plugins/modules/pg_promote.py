@@ -99,6 +99,7 @@ from ansible_collections.hastack.platform.plugins.module_utils.pg_node import (
     PgNodeError,
     connect,
     node_report,
+    resolve_paths,
 )
 
 
@@ -172,6 +173,10 @@ def main():
             finally:
                 conn.close()
             result.update(timeline=row['timeline'], lsn=row['lsn'], seconds=round(time.monotonic() - started, 3))
+            # As the postgresql role writes it for a primary, so that site.yml sees no change.
+            paths = resolve_paths(params)
+            if paths is not None:
+                pg_ha.write_replication_conf(paths, pg_ha.PRIMARY_REPLICATION_CONF_TEXT)
     except PgNodeError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)

@@ -1,12 +1,13 @@
 """Print what runs where in the lab: hosts, addresses, containers, endpoints.
 
 Reads the lab inventory through ansible-inventory and probes each service
-endpoint with a one-second TCP connect, so the map says what answers now.
+endpoint with a one-second TCP connect from an app host, so the map says what
+answers now.
 """
 import json
-import socket
 import subprocess
 import sys
+import time
 
 ENDPOINTS = [
     ('web (HTTP)', 'hastack_vip_web', 80),
@@ -15,12 +16,21 @@ ENDPOINTS = [
 ]
 
 
-def answers(address, port):
-    try:
-        with socket.create_connection((address, port), timeout=1):
+def answers(client, address, port, wait=0.0):
+    """A TCP connect within one second from the client container, as the app
+    hosts would connect (the PostgreSQL ports are closed to this machine);
+    retried for up to wait seconds, since a VIP is claimed a few seconds after
+    keepalived starts."""
+    deadline = time.monotonic() + wait
+    while True:
+        result = subprocess.run(
+            ['docker', 'exec', client, 'timeout', '1', 'bash', '-c', '</dev/tcp/%s/%d' % (address, port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10, check=False)
+        if result.returncode == 0:
             return True
-    except OSError:
-        return False
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)
 
 
 def postgres_role(container):
@@ -31,13 +41,15 @@ def postgres_role(container):
     return {'f': 'primary', 't': 'standby'}.get(result.stdout.strip(), 'down')
 
 
-def main(inventory):
+def main(inventory, wait=0.0):
     data = json.loads(subprocess.check_output(['ansible-inventory', '-i', inventory, '--list']))
     hostvars = data['_meta']['hostvars']
     groups = {}
+    groups_of = {}
     for group, body in data.items():
         for host in body.get('hosts', []) if isinstance(body, dict) else []:
             groups.setdefault(host, []).append(group)
+            groups_of.setdefault(group, []).append(host)
     some_host = next(iter(hostvars.values()))
     prefix = some_host.get('lab_container_prefix', 'lab-')
 
@@ -46,9 +58,10 @@ def main(inventory):
         print('%-6s %-14s %-10s %s' % (host, hostvars[host]['hastack_address'], prefix + host,
                                        ','.join(sorted(groups.get(host, [])))))
     print()
+    client = prefix + sorted(groups_of.get('app') or sorted(hostvars))[0]
     for name, var, port in ENDPOINTS:
         address = some_host.get(var)
-        state = 'answering' if address and answers(address, port) else 'not served yet'
+        state = 'answering' if address and answers(client, address, port, wait) else 'not served yet'
         print('%-30s %s:%-5s %s' % (name, address, port, state))
     db_hosts = sorted(data.get('db', {}).get('hosts', []))
     if db_hosts:
@@ -57,4 +70,5 @@ def main(inventory):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1] if len(sys.argv) > 1 else 'inventories/lab')
+    # lab_map.py [INVENTORY] [SECONDS to wait for the endpoints]
+    main(sys.argv[1] if len(sys.argv) > 1 else 'inventories/lab', float(sys.argv[2]) if len(sys.argv) > 2 else 0.0)

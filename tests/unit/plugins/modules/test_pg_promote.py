@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ansible_collections.hastack.platform.plugins.module_utils import pg_ha
 from ansible_collections.hastack.platform.plugins.modules import pg_promote
 from ansible_collections.hastack.platform.tests.unit.plugins.modules.utils import (
-    ExitJson, FailJson, FakeConnection, run_module,
+    ExitJson, FailJson, FakeConnection, FakePaths, run_module,
 )
 
 STANDBY = dict(installed=True, data_exists=True, running=True, in_recovery=True, role='standby', fenced=False,
@@ -16,15 +18,17 @@ PEERS = {'peers': [{'host': '10.0.0.31', 'port': 5432}, {'host': '10.0.0.33', 'p
 
 
 @pytest.fixture
-def node(monkeypatch):
+def node(monkeypatch, tmp_path):
     """A standby, peers that are all standbys, and a connection that promotes."""
-    state = dict(report=dict(STANDBY), writable=[], conn=FakeConnection({
+    state = dict(report=dict(STANDBY), writable=[], paths=FakePaths(tmp_path), conn=FakeConnection({
         'pg_is_wal_replay_paused': {'paused': False},
         'pg_promote': {'done': True},
         'pg_current_wal_lsn': {'in_recovery': False, 'lsn': '0/6000000', 'timeline': 2},
     }))
     monkeypatch.setattr(pg_promote, 'node_report', lambda params: state['report'])
     monkeypatch.setattr(pg_promote, 'connect', lambda params: state['conn'])
+    monkeypatch.setattr(pg_promote, 'resolve_paths', lambda params: state['paths'])
+    monkeypatch.setattr(pg_ha, 'chown_postgres', lambda path: None)
     monkeypatch.setattr(pg_ha, 'load_peers', lambda path: PEERS)
     monkeypatch.setattr(pg_ha, 'writable_peers', lambda peers: state['writable'])
     return state
@@ -42,6 +46,8 @@ def test_promotes_and_returns_the_new_timeline(monkeypatch, node):
     assert result['timeline'] == 2 and result['previous_timeline'] == 1 and result['lsn'] == '0/6000000'
     assert result['seconds'] >= 0
     assert 'CHECKPOINT' in node['conn'].executed  # so pg_rewind sees the new timeline
+    with open(os.path.join(node['paths'].config_dir, 'conf.d', pg_ha.REPLICATION_CONF)) as handle:
+        assert handle.read() == pg_ha.PRIMARY_REPLICATION_CONF_TEXT  # no upstream, as the role writes it
 
 
 def test_check_mode_checks_but_does_not_promote(monkeypatch, node):
