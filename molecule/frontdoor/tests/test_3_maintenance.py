@@ -1,5 +1,5 @@
 """Maintenance mode turns on and off over the runtime API, without a reload."""
-from conftest import LBS, WEB_VIP, http, node, run_playbook
+from conftest import LBS, WEB_VIP, http, node, run_playbook, wait_for
 
 
 def worker_pids():
@@ -33,3 +33,17 @@ def test_maintenance_on_and_off():
 def test_maintenance_refuses_a_wrong_state():
     rc, output = run_playbook("maintenance", "-e", "state=maybe")
     assert rc != 0 and "-e state=on or -e state=off" in output
+
+
+def test_no_app_server_left_shows_the_friendly_page():
+    apps = ["app1", "app2"]
+    try:
+        for name in apps:
+            node(name).run("systemctl stop standin-app")
+        wait_for(lambda: http("/")[0] == 503, "haproxy to mark every app server down")
+        status, body = http("/")
+        assert status == 503 and "be right back" in body
+    finally:
+        for name in apps:
+            node(name).run("systemctl start standin-app")
+    wait_for(lambda: http("/")[0] == 200, "the app servers to come back")
