@@ -14,7 +14,7 @@ export MOLECULE_GLOB := molecule/*/molecule.yml
 export LANG := C.UTF-8
 LAB := inventories/lab
 
-.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover
+.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover bench-deploy demo-artifact
 
 help:
 	@echo "make lab        bring up the lab and converge site.yml"
@@ -24,6 +24,7 @@ help:
 	@echo "make scenario S=common   one Molecule scenario"
 	@echo "make bench-vip  VIP gap when the active load balancer dies (frontdoor hosts)"
 	@echo "make bench-failover  write gap and loss through switchover and failover (failover hosts)"
+	@echo "make bench-deploy  200 req/s through a rolling deploy and a rollback; scaling over 1-3 app hosts (deploy hosts)"
 
 # The venv is rebuilt when the pinned requirements change.
 $(VENV)/.stamp: tests/requirements.txt
@@ -47,7 +48,12 @@ docker:
 image: docker
 	@tests/infra/build-image.sh
 
-lab: venv image
+# The demo app's release that the lab runs (inventories/lab/group_vars/all/app.yml).
+DEMO_VERSION := 1.0.0
+demo-artifact:
+	@examples/demo_app/build.sh $(DEMO_VERSION) $(WORK)/artifacts >/dev/null
+
+lab: venv image demo-artifact
 	@start=$$(date +%s); \
 	ansible-playbook -i $(LAB) tests/lab/lab-up.yml && \
 	ansible-playbook -i $(LAB) site.yml | tee $(WORK)/lab-converge.log && \
@@ -80,3 +86,6 @@ bench-failover: venv image
 
 clean:
 	rm -rf $(WORK) tests/output importer_result.json
+
+bench-deploy: venv image
+	@bench/with-scenario.sh deploy python bench/deploy.py --vip 10.231.25.100

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+
+import pytest
+
+from ansible_collections.hastack.platform.plugins.modules import app_release, app_release_info
+from ansible_collections.hastack.platform.tests.unit.plugins.modules.utils import ExitJson, FailJson, run_module
+
+
+def build(tmp_path, version):
+    """A real archive on the 'managed host', as the role's copy step leaves it."""
+    path = tmp_path / 'demo' / 'artifacts' / ('%s.tar.gz' % version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(str(path), 'w:gz') as tar:
+        data = ('release %s\n' % version).encode()
+        info = tarfile.TarInfo('demo-%s/VERSION' % version)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return str(path)
+
+
+def run(monkeypatch, args, outcome=ExitJson):
+    with pytest.raises(outcome) as caught:
+        run_module(monkeypatch, app_release, args)
+    return caught.value.args[0]
+
+
+def deploy(monkeypatch, tmp_path, version, **extra):
+    args = dict(path=str(tmp_path / 'demo'), version=version, src=build(tmp_path, version), strip_components=1)
+    args.update(extra)
+    return run(monkeypatch, args)
+
+
+def test_deploys_then_changes_nothing_on_a_rerun(monkeypatch, tmp_path):
+    first = deploy(monkeypatch, tmp_path, '1.0')
+    assert first['changed'] and first['installed'] and first['switched'] and first['current'] == '1.0'
+    with open(str(tmp_path / 'demo' / 'current' / 'VERSION')) as handle:
+        assert handle.read() == 'release 1.0\n'
+    args = dict(path=str(tmp_path / 'demo'), version='1.0', src=str(tmp_path / 'demo' / 'artifacts' / '1.0.tar.gz'),
+                strip_components=1)
+    again = run(monkeypatch, args)
+    assert again['changed'] is False and again['history'] == ['1.0'] and again['removed'] == []
+    assert [r['version'] for r in again['releases']] == ['1.0']
+
+
+def test_diff_shows_the_current_version(monkeypatch, tmp_path):
+    deploy(monkeypatch, tmp_path, '1.0')
+    result = deploy(monkeypatch, tmp_path, '1.1', _ansible_diff=True)
+    assert result['diff'] == dict(before=dict(current='1.0'), after=dict(current='1.1'))
+    assert result['previous'] == '1.0'
+    assert 'diff' not in deploy(monkeypatch, tmp_path, '1.1')
+
+
+def test_check_mode_changes_no_file(monkeypatch, tmp_path):
+    deploy(monkeypatch, tmp_path, '1.0')
+    before = sorted(os.walk(str(tmp_path)))
+    result = run(monkeypatch, dict(path=str(tmp_path / 'demo'), version='2.0', src='/nowhere/2.0.tar.gz',
+                                   _ansible_check_mode=True, _ansible_diff=True))
+    assert result['changed'] and result['current'] == '2.0' and result['history'] == ['1.0', '2.0']
+    assert result['diff']['after'] == dict(current='2.0')
+    assert sorted(os.walk(str(tmp_path))) == before
+
+
+def test_rollback_and_info(monkeypatch, tmp_path):
+    deploy(monkeypatch, tmp_path, '1.0')
+    deploy(monkeypatch, tmp_path, '1.1')
+    result = run(monkeypatch, dict(path=str(tmp_path / 'demo'), state='rolled_back'))
+    assert result['changed'] and result['current'] == '1.0' and result['removed'] == []
+    assert os.path.exists(str(tmp_path / 'demo' / 'artifacts' / '1.1.tar.gz'))  # kept until the next switch
+    with pytest.raises(ExitJson) as caught:
+        run_module(monkeypatch, app_release_info, dict(path=str(tmp_path / 'demo')))
+    info = caught.value.args[0]
+    assert info['changed'] is False and info['current'] == '1.0' and info['history'] == ['1.0']
+    failed = run(monkeypatch, dict(path=str(tmp_path / 'demo'), state='rolled_back'), FailJson)
+    assert failed['msg'].startswith('no earlier release of this app to roll back to on this host')
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(state='current'), 'state is current but all of the following are missing: version'),
+    (dict(state='present', version='../1.0'), 'must match'),
+    (dict(state='rolled_back', keep=1), 'keep must be at least 2'),
+    (dict(version='1.0'), 'give src'),
+])
+def test_bad_requests_fail_with_the_reason(monkeypatch, tmp_path, args, message):
+    failed = run(monkeypatch, dict(args, path=str(tmp_path / 'demo')), FailJson)
+    assert message in failed['msg']
