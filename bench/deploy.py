@@ -103,8 +103,9 @@ def main():
 
     print("\n%-10s %9s %8s %8s %8s %8s %10s" % ("phase", "requests", "req/s", "non-2xx", "p50 ms", "p99 ms", "playbook s"))
     for name, figures in (("deploy", deploy), ("rollback", rollback)):
-        print("%-10s %9d %8.1f %8d %8s %8s %10.1f" % (name, figures["requests"], figures["rate"], figures["non_2xx"],
-                                                  figures["p50_ms"], figures["p99_ms"], figures["playbook_seconds"]))
+        row = (name, figures["requests"], figures["rate"], figures["non_2xx"], figures["p50_ms"], figures["p99_ms"],
+               figures["playbook_seconds"])
+        print("%-10s %9d %8.1f %8d %8s %8s %10.1f" % row)
     print("\n%-6s %8s %10s %8s" % ("hosts", "req/s", "of linear", "non-2xx"))
     for figure in scale:
         print("%-6d %8.1f %10.3f %8d" % (figure["hosts"], figure["rate"], figure["of_linear"] or 0, figure["non_2xx"]))

@@ -13,9 +13,13 @@ description:
   - Read-only companion of M(hastack.platform.app_release) - which release C(current) points at, the one a
     rollback would return to, the history of switches and the installed releases.
 author: hastack.platform maintainers (@hastack)
-extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
+attributes:
+  check_mode:
+    support: full
+    description: Changes nothing in any mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to show.
 options:
   path:
     description: Base directory of the app, holding C(releases/) and C(current).

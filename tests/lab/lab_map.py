@@ -6,6 +6,7 @@ answers now.
 """
 import json
 import subprocess
+import urllib.request
 import sys
 import time
 
@@ -41,6 +42,16 @@ def postgres_role(container):
     return {'f': 'primary', 't': 'standby'}.get(result.stdout.strip(), 'down')
 
 
+def app_version(vip):
+    """'demo 1.0.0 on app2' from the app's /version through the web VIP, as a browser would ask."""
+    try:
+        with urllib.request.urlopen('http://%s/version' % vip, timeout=2) as response:
+            data = json.loads(response.read())
+        return '%s on %s' % (data.get('version'), data.get('host'))
+    except (OSError, ValueError):
+        return 'not answering'
+
+
 def main(inventory, wait=0.0):
     data = json.loads(subprocess.check_output(['ansible-inventory', '-i', inventory, '--list']))
     hostvars = data['_meta']['hostvars']
@@ -66,6 +77,9 @@ def main(inventory, wait=0.0):
     db_hosts = sorted(data.get('db', {}).get('hosts', []))
     if db_hosts:
         print('%-30s %s' % ('PostgreSQL', ', '.join('%s %s' % (h, postgres_role(prefix + h)) for h in db_hosts)))
+    web = some_host.get('hastack_vip_web')
+    if web and groups_of.get('app'):
+        print('%-30s %s' % ('app through the VIP', ', '.join(sorted(set(app_version(web) for _request in range(6))))))
     print('\nshell: docker exec -it %sdb1 bash    converge: make lab    remove: make lab-down' % prefix)
 
 

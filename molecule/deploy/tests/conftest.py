@@ -47,7 +47,7 @@ def get(path, host=VIP, port=80):
 def served_versions(requests=30):
     """{version: set of hosts} seen through the VIP."""
     seen = {}
-    for _ in range(requests):
+    for _request in range(requests):
         status, body = get("/version")
         if status == 200:
             data = json.loads(body)
