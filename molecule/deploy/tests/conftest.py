@@ -13,7 +13,7 @@ from scenario_helpers import (  # noqa: E402,F401  pylint: disable=wrong-import-
 from http_load import Load  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 VIP = "10.231.25.100"
-APPS = ["app1", "app2", "app3"]
+APPS = ["app1", "app2"]
 ADDRESS = {"app1": "10.231.25.21", "app2": "10.231.25.22", "app3": "10.231.25.23"}
 ARTIFACTS = os.path.join(EPHEMERAL_DIR, "artifacts")
 BUILD = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "examples", "demo_app", "build.sh")

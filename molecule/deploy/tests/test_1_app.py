@@ -62,7 +62,7 @@ def test_the_app_port_is_open_to_the_load_balancer_only():
 
 
 def test_the_worker_and_the_periodic_job_run_from_the_release():
-    host = node("app3")
+    host = node("app1")
     wait_for(lambda: "notifier 1.0.0" in host.run("journalctl -u demo-notify --no-pager -n 20").stdout,
              "the notifier to log", timeout=30)
     assert host.run("systemctl start demo-prune.service").rc == 0
