@@ -88,4 +88,4 @@ clean:
 	rm -rf $(WORK) tests/output importer_result.json
 
 bench-deploy: venv image
-	@HASTACK_DEPLOY_APP3='- {name: app3, address: 10.231.25.23, groups: [app]}' bench/with-scenario.sh deploy python bench/deploy.py --vip 10.231.25.100
+	@HASTACK_DEPLOY_APP3=$$'\n  - {name: app3, address: 10.231.25.23, groups: [app]}' bench/with-scenario.sh deploy python bench/deploy.py --vip 10.231.25.100
