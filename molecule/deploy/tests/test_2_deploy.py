@@ -1,7 +1,7 @@
 """Rolling deploys and rollbacks under load drop no request; a broken build
 is rolled back on the first host and stops the deploy; bad input and an
 unhealthy database are refused before any app host is touched."""
-from conftest import (APPS, hosts_with_changes, VIP, Load, app_states, artifact, deploy, docker, PREFIX, release, run_playbook,
+from conftest import (APPS, VIP, Load, app_states, artifact, deploy, docker, PREFIX, release, run_playbook,
                       served_versions, sql, wait_for)
 
 
@@ -22,12 +22,6 @@ def test_a_rolling_deploy_drops_no_request():
 
 
 def test_migrations_ran_once_for_the_release():
-    assert sql("SELECT count(*) FROM schema_migrations WHERE version = '2.0.0'") == "1"
-
-
-def test_deploying_the_running_release_again_changes_nothing():
-    rc, output = deploy("2.0.0")
-    assert rc == 0 and hosts_with_changes(output) == [], output[-3000:]
     assert sql("SELECT count(*) FROM schema_migrations WHERE version = '2.0.0'") == "1"
 
 
