@@ -14,7 +14,7 @@ export MOLECULE_GLOB := molecule/*/molecule.yml
 export LANG := C.UTF-8
 LAB := inventories/lab
 
-.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover bench-deploy demo-artifact
+.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover bench-deploy bench-backup demo-artifact
 
 help:
 	@echo "make lab        bring up the lab and converge site.yml"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench-vip  VIP gap when the active load balancer dies (frontdoor hosts)"
 	@echo "make bench-failover  write gap and loss through switchover and failover (failover hosts)"
 	@echo "make bench-deploy  200 req/s through a rolling deploy and a rollback; scaling over 1-3 app hosts (deploy hosts)"
+	@echo "make bench-backup  backup, drill and restore times for a ~1 GB database (backup hosts)"
 
 # The venv is rebuilt when the pinned requirements change.
 $(VENV)/.stamp: tests/requirements.txt
@@ -89,3 +90,6 @@ clean:
 
 bench-deploy: venv image
 	@HASTACK_DEPLOY_APP3=$$'\n  - {name: app3, address: 10.231.25.23, groups: [app]}' bench/with-scenario.sh deploy python bench/deploy.py --vip 10.231.25.100
+
+bench-backup: venv image
+	@bench/with-scenario.sh backup python bench/backup.py --scale 70

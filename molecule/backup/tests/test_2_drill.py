@@ -1,0 +1,52 @@
+"""The drill restores the latest backup into a scratch instance on ops1; a
+corrupted or missing backup must make it fail loudly."""
+import pytest
+from conftest import REPO_HOST, backups, node, primary, run_playbook
+
+
+def drill(*extra):
+    return run_playbook("restore_drill", *extra)
+
+
+@pytest.mark.parametrize("repo", [1, 2])
+def test_drill_restores_the_latest_backup_with_the_canary_and_a_clean_amcheck(repo):
+    rc, output = drill("-e", "repo=%d" % repo)
+    assert rc == 0, output[-3000:]
+    assert "Restore drill passed for repository %d" % repo in output
+    assert "canary found" in output
+    assert "pg_amcheck ok on postgres, shop" in output
+
+
+def test_drill_leaves_production_untouched_and_cleans_up():
+    assert primary() == "db1"
+    host = node(REPO_HOST)
+    assert not host.file("/var/lib/pgbackrest-drill").exists
+    assert host.run("pgrep -u postgres -x postgres").rc == 1
+
+
+@pytest.fixture
+def latest_backup_dir():
+    label = backups(1)[-1]["label"]
+    path = "/var/lib/pgbackrest/backup/main/%s" % label
+    host = node(REPO_HOST)
+    host.run_expect([0], "cp -a %s /root/backup-kept", path)
+    yield path
+    host.run_expect([0], "rm -rf %s && mv /root/backup-kept %s", path, path)
+
+
+def test_a_corrupted_backup_fails_the_drill_loudly(latest_backup_dir):
+    host = node(REPO_HOST)
+    biggest = host.run("find %s -type f -name '*' -printf '%%s %%p\\n' | sort -n | tail -n 1 | cut -d' ' -f2",
+                       latest_backup_dir).stdout.strip()
+    size = int(host.run("stat -c %%s %s", biggest).stdout)
+    host.run_expect([0], "printf 'hastack-corruption' | dd of=%s bs=1 seek=%d conv=notrunc status=none", biggest, size // 2)
+    rc, output = drill()
+    assert rc != 0
+    assert "RESTORE DRILL FAILED for repository 1" in output
+
+
+def test_a_missing_backup_fails_the_drill_loudly(latest_backup_dir):
+    node(REPO_HOST).run_expect([0], "rm -rf %s", latest_backup_dir)
+    rc, output = drill()
+    assert rc != 0
+    assert "RESTORE DRILL FAILED for repository 1" in output
