@@ -58,6 +58,7 @@ lab: venv image demo-artifact
 	@start=$$(date +%s); \
 	ansible-playbook -i $(LAB) tests/lab/lab-up.yml && \
 	ansible-playbook -i $(LAB) site.yml | tee $(WORK)/lab-converge.log && \
+	ansible-playbook -i $(LAB) playbooks/restore_drill.yml | tee $(WORK)/lab-drill.log | grep -o 'Restore drill passed[^"]*' && \
 	python tests/lab/lab_map.py $(LAB) 20 && \
 	echo "lab converged in $$(( $$(date +%s) - start )) s;" \
 	  "$$(grep -o 'changed=[0-9]*' $(WORK)/lab-converge.log | awk -F= '{s+=$$2} END {print s}') changes"
@@ -83,7 +84,7 @@ bench-vip: venv image
 	  python bench/vip.py --vip 10.231.23.100 --containers frontdoor-lb1,frontdoor-lb2
 
 bench-failover: venv image
-	@bench/with-scenario.sh failover python bench/failover.py --vip 10.231.24.100
+	@bench/with-scenario.sh postgresql python bench/failover.py --vip 10.231.22.100
 
 clean:
 	rm -rf $(WORK) tests/output importer_result.json

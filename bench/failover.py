@@ -2,7 +2,7 @@
 
 A writer (molecule/shared/pg_writer.py) inserts numbered rows through the
 PostgreSQL VIP at --rate per second, one connection, reconnecting after an
-error, and records every acknowledged commit. Against the failover scenario's
+error, and records every acknowledged commit. Against the postgresql scenario's
 hosts (one lb, three db hosts) it runs:
 
 - --switchovers planned switchovers back and forth (switchover.yml);
@@ -100,7 +100,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--vip", required=True)
     parser.add_argument("--prefix", default="failover-")
-    parser.add_argument("--hosts", default="db1=10.231.24.31,db2=10.231.24.32,db3=10.231.24.33")
+    parser.add_argument("--hosts", default="db1=10.231.22.31,db2=10.231.22.32,db3=10.231.22.33")
     parser.add_argument("--rate", type=float, default=50.0, help="writes per second")
     parser.add_argument("--switchovers", type=int, default=3)
     parser.add_argument("--output", default="bench/results")

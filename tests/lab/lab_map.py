@@ -52,6 +52,25 @@ def app_version(vip):
         return 'not answering'
 
 
+def log_hosts(container):
+    """Hosts whose logs the log server holds (directories under /var/log/remote)."""
+    result = subprocess.run(['docker', 'exec', container, 'ls', '/var/log/remote'], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, universal_newlines=True, timeout=10, check=False)
+    return result.stdout.split()
+
+
+def backups(container):
+    """'2 (newest 20261123-...F, full)' from pgBackRest's repository 1."""
+    result = subprocess.run(['docker', 'exec', container, 'runuser', '-u', 'postgres', '--', 'pgbackrest',
+                             '--stanza=main', '--output=json', 'info'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            universal_newlines=True, timeout=30, check=False)
+    try:
+        sets = json.loads(result.stdout)[0].get('backup', [])
+    except (ValueError, IndexError):
+        return 'none'
+    return '%d (newest %s, %s)' % (len(sets), sets[-1]['label'], sets[-1]['type']) if sets else 'none'
+
+
 def main(inventory, wait=0.0):
     data = json.loads(subprocess.check_output(['ansible-inventory', '-i', inventory, '--list']))
     hostvars = data['_meta']['hostvars']
@@ -80,6 +99,10 @@ def main(inventory, wait=0.0):
     web = some_host.get('hastack_vip_web')
     if web and groups_of.get('app'):
         print('%-30s %s' % ('app through the VIP', ', '.join(sorted(set(app_version(web) for _request in range(6))))))
+    for host in sorted(data.get('logserver', {}).get('hosts', [])):
+        print('%-30s %s' % ('logs on ' + host, ', '.join(log_hosts(prefix + host)) or 'none yet'))
+    for host in sorted(data.get('backup', {}).get('hosts', [])):
+        print('%-30s %s' % ('backups on ' + host, backups(prefix + host)))
     print('\nshell: docker exec -it %sdb1 bash    converge: make lab    remove: make lab-down' % prefix)
 
 

@@ -3,7 +3,7 @@ import os
 import re
 import time
 
-from conftest import converge, node, sql
+from conftest import converge, node, value as sql
 
 
 def test_one_primary_two_standbys():
@@ -56,14 +56,14 @@ def test_settings_live_in_our_conf_d_file():
 def test_standbys_name_themselves_and_follow_the_latest_timeline():
     for standby in ("db2", "db3"):
         conninfo = sql(standby, "SHOW primary_conninfo")
-        assert "host=10.231.22.11" in conninfo and "application_name=%s" % standby in conninfo
+        assert "host=10.231.22.31" in conninfo and "application_name=%s" % standby in conninfo
         assert sql(standby, "SHOW primary_slot_name") == standby
         assert sql(standby, "SELECT status FROM pg_stat_wal_receiver") == "streaming"
 
 
 def test_listens_on_the_host_address_with_scram_only():
     host = node("db2")
-    assert host.socket("tcp://10.231.22.12:5432").is_listening
+    assert host.socket("tcp://10.231.22.32:5432").is_listening
     hba = host.file("/etc/postgresql/15/main/pg_hba.conf").content_string
     methods = {line.split()[-1] for line in hba.splitlines() if line.startswith("host")}
     assert methods == {"scram-sha-256"}
@@ -75,12 +75,12 @@ def test_app_role_and_database_from_a_client_network():
     with open(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"] + "/app.pw") as handle:
         password = handle.read().strip()
     result = client.run(
-        "PGPASSWORD=%s psql -X -At 'host=10.231.22.11 dbname=app user=app sslmode=prefer' -c %s",
+        "PGPASSWORD=%s psql -X -At 'host=10.231.22.31 dbname=app user=app sslmode=prefer' -c %s",
         password, "SELECT current_user, (SELECT count(*) FROM pg_extension WHERE extname = 'pgcrypto')",
     )
     assert result.rc == 0, result.stderr
     assert result.stdout.strip() == "app|1"
-    wrong = client.run("PGPASSWORD=wrong psql -X -At 'host=10.231.22.11 dbname=app user=app' -c 'SELECT 1'")
+    wrong = client.run("PGPASSWORD=wrong psql -X -At 'host=10.231.22.31 dbname=app user=app' -c 'SELECT 1'")
     assert wrong.rc != 0 and "password authentication failed" in wrong.stderr
 
 
@@ -100,7 +100,7 @@ def test_start_guard_refuses_a_second_primary():
         started = db3.run("systemctl start postgresql@15-main")
         assert started.rc != 0
         journal = db3.check_output("journalctl -u postgresql@15-main --no-pager -n 20")
-        assert "10.231.22.11 is already a running primary" in journal
+        assert "10.231.22.31 is already a running primary" in journal
     finally:
         db3.run("mv /var/lib/postgresql/15/main/standby.signal.off /var/lib/postgresql/15/main/standby.signal")
         assert db3.run("systemctl start postgresql@15-main").rc == 0
