@@ -74,31 +74,31 @@ def main():
 
     as_postgres(db1, "psql", "-XAtqc", "DROP DATABASE IF EXISTS bench", timeout=300)
     as_postgres(db1, "psql", "-XAtqc", "CREATE DATABASE bench", timeout=300)
-    report["load_s"], _ = timed("pgbench -i -s %d" % args.scale, lambda: as_postgres(
+    report["load_s"], _load = timed("pgbench -i -s %d" % args.scale, lambda: as_postgres(
         db1, "pgbench", "-i", "-q", "-s", str(args.scale), "bench"))
     report["database_mb"] = int(as_postgres(db1, "psql", "-XAtqc", "SELECT pg_database_size('bench') / 1048576").strip())
     print("database bench: %d MB" % report["database_mb"])
     # The standby must hold the load before a backup copies files from it.
     as_postgres(ops1, "pgbackrest", "--stanza=main", "check", timeout=600)
 
-    report["full_backup_s"], _ = timed("full backup into repository 1", lambda: as_postgres(
+    report["full_backup_s"], _full = timed("full backup into repository 1", lambda: as_postgres(
         ops1, "pgbackrest", "--stanza=main", "--repo=1", "--type=full", "backup"))
     report["full_backup"] = newest_backup(ops1)
 
     timed("pgbench writes for %d s" % args.write_seconds, lambda: as_postgres(
         db1, "pgbench", "-n", "-c", "4", "-T", str(args.write_seconds), "bench", timeout=args.write_seconds + 300))
-    report["diff_backup_s"], _ = timed("differential backup into repository 1", lambda: as_postgres(
+    report["diff_backup_s"], _diff = timed("differential backup into repository 1", lambda: as_postgres(
         ops1, "pgbackrest", "--stanza=main", "--repo=1", "--type=diff", "backup"))
     report["diff_backup"] = newest_backup(ops1)
 
     report["drill_s"], output = timed("restore drill (verify, restore, amcheck)", lambda: as_postgres(
-        ops1, "hastack-pgbackrest-drill", "--stanza=main"))
+        ops1, "python3", "/usr/local/sbin/hastack-pgbackrest-drill.py", "--stanza=main"))
     drill = json.loads(output.strip().splitlines()[-1])
     report["drill"] = drill
     print("  verify %.1f s; files restored in %.1f s, recovered and promoted at %.1f s; pg_amcheck %.1f s" % (
         drill["verify_s"], drill["restore_files_s"], drill["restore_s"], drill["amcheck_s"]))
 
-    report["restore_playbook_s"], _ = timed("restore.yml (whole cluster, latest)", lambda: playbook(
+    report["restore_playbook_s"], _restore = timed("restore.yml (whole cluster, latest)", lambda: playbook(
         "restore", "-e", "confirm=yes"))
 
     os.makedirs("bench/results", exist_ok=True)

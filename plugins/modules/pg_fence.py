@@ -86,6 +86,8 @@ timeline:
   returned: when stopped
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hastack.platform.plugins.module_utils import pg_ha
 from ansible_collections.hastack.platform.plugins.module_utils.pg_node import (
@@ -134,13 +136,18 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
         paths = resolve_paths(module.params)
-        if paths is None or not paths.data_exists:
-            raise PgNodeError('no PostgreSQL cluster on this host to fence')
-        report = node_report(module.params)
+        if paths is None:
+            raise PgNodeError('no PostgreSQL installation on this host')
         if module.params['state'] == 'fenced':
-            result = fence(module, paths, report)
+            if not paths.data_exists:
+                raise PgNodeError('no PostgreSQL cluster on this host to fence')
+            result = fence(module, paths, node_report(module.params))
         else:
-            changed = bool(report.get('fenced')) if module.check_mode else pg_ha.remove_fence(paths)
+            # The mark lives outside the data directory: it is lifted even
+            # when the data is gone (restore.yml re-clones such a host).
+            report = node_report(module.params) if paths.data_exists else {}
+            marked = os.path.exists(paths.fence_file)
+            changed = marked if module.check_mode else pg_ha.remove_fence(paths)
             result = dict(changed=changed, fenced=False, was_running=bool(report.get('running')),
                           was_primary=bool(report.get('running') and report.get('in_recovery') is False))
     except PgNodeError as exc:

@@ -36,10 +36,13 @@ def latest_backup_dir():
 
 def test_a_corrupted_backup_fails_the_drill_loudly(latest_backup_dir):
     host = node(REPO_HOST)
-    biggest = host.run("find %s -type f -name '*' -printf '%%s %%p\\n' | sort -n | tail -n 1 | cut -d' ' -f2",
-                       latest_backup_dir).stdout.strip()
-    size = int(host.run("stat -c %%s %s", biggest).stdout)
-    host.run_expect([0], "printf 'hastack-corruption' | dd of=%s bs=1 seek=%s conv=notrunc status=none", biggest, str(size // 2))
+    # Every data file of the set (the manifest has a copy pgBackRest would fall back to).
+    files = host.run("find %s -type f ! -name 'backup.manifest*'", latest_backup_dir).stdout.split()
+    assert files
+    for path in files:
+        size = int(host.run("stat -c %%s %s", path).stdout)
+        host.run_expect([0], "printf 'hastack-corruption' | dd of=%s bs=1 seek=%s conv=notrunc status=none", path,
+                        str(size // 2))
     rc, output = drill()
     assert rc != 0
     assert "RESTORE DRILL FAILED for repository 1" in output

@@ -48,6 +48,9 @@ def test_point_in_time_restore_keeps_exactly_the_rows_written_before_the_time():
     wait_for(lambda: sql("db2", "SELECT count(*) FROM pitr") == "101", "the new row on the re-cloned standby")
     assert sql("db1", "SELECT state FROM pg_stat_replication") == "streaming"
     assert not node("db2").file("/var/lib/postgresql/15/main.before-restore").exists
+    # The recovery target stays behind: nothing would make a standby stop at it.
+    assert "recovery_target" not in node("db1").file("/var/lib/postgresql/15/main/postgresql.auto.conf").content_string
+    assert sql("db2", "SELECT pg_is_in_recovery()", "postgres") == "t"
 
 
 def test_archiving_and_the_drill_work_on_the_new_timeline():
@@ -57,4 +60,4 @@ def test_archiving_and_the_drill_work_on_the_new_timeline():
     rc, output = run_playbook("restore_drill")
     assert rc == 0, output[-3000:]
     assert "canary found" in output
-    assert sorted(DBS) == ["db1", "db2"]
+    assert [host for host in DBS if sql(host, "SELECT pg_is_in_recovery()", "postgres") == "f"] == ["db1"]

@@ -7,7 +7,7 @@ import pytest
 from ansible_collections.hastack.platform.plugins.module_utils import pg_ha
 from ansible_collections.hastack.platform.plugins.modules import pg_fence
 from ansible_collections.hastack.platform.tests.unit.plugins.modules.utils import (
-    ExitJson, FakeConnection, FakePaths, run_module,
+    ExitJson, FailJson, FakeConnection, FakePaths, run_module,
 )
 
 PRIMARY = dict(installed=True, data_exists=True, running=True, in_recovery=False, role='primary', fenced=False)
@@ -68,3 +68,19 @@ def test_unfence_removes_the_mark(monkeypatch, node):
     assert result_of(monkeypatch, {'state': 'unfenced'})['changed'] is True
     assert not os.path.exists(node['paths'].fence_file)
     assert result_of(monkeypatch, {'state': 'unfenced'})['changed'] is False
+
+
+def test_unfence_lifts_the_mark_of_a_host_whose_data_is_gone(monkeypatch, node):
+    open(node['paths'].fence_file, 'w').close()
+    os.unlink(os.path.join(node['paths'].data_dir, 'PG_VERSION'))
+    assert result_of(monkeypatch, {'state': 'unfenced', '_ansible_check_mode': True})['changed'] is True
+    assert os.path.exists(node['paths'].fence_file)
+    assert result_of(monkeypatch, {'state': 'unfenced'})['changed'] is True
+    assert not os.path.exists(node['paths'].fence_file)
+
+
+def test_fencing_a_host_without_data_fails(monkeypatch, node):
+    os.unlink(os.path.join(node['paths'].data_dir, 'PG_VERSION'))
+    with pytest.raises(FailJson) as caught:
+        run_module(monkeypatch, pg_fence, {})
+    assert 'no PostgreSQL cluster on this host to fence' in caught.value.args[0]['msg']

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # hastack.platform restore drill, run as postgres on the pgBackRest repository host.
 #
 # Restores the latest backup of a repository, with every archived WAL after
@@ -27,8 +26,8 @@ def run(argv, timeout=3600, **kwargs):
     result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False, **kwargs)
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
-        raise DrillError('%s failed (rc %d): %s' % (' '.join(argv[:4]), result.returncode,
-                                                  ' | '.join(detail[-5:]) or 'no output'))
+        summary = ' | '.join(detail[-5:]) or 'no output'
+        raise DrillError('%s failed (rc %d): %s' % (' '.join(argv[:4]), result.returncode, summary))
     return result.stdout
 
 
