@@ -14,9 +14,13 @@ passed=0
 failed=0
 failures=()
 
+# remove_scenario_hosts [NAME]: one scenario's hosts and network, or every scenario's.
+# (`make scenario S=x` may run beside another scenario; it removes only its own.)
 remove_scenario_hosts() {
-  docker ps -aq --filter label=hastack.purpose=molecule | xargs -r docker rm -f >/dev/null 2>&1
-  docker network ls -q --filter label=hastack.purpose=molecule | xargs -r docker network rm >/dev/null 2>&1
+  local filter=label=hastack.purpose=molecule
+  [ -n "${1:-}" ] && filter=label=hastack.scenario=$1
+  docker ps -aq --filter "$filter" | xargs -r docker rm -f >/dev/null 2>&1
+  docker network ls -q --filter "$filter" | xargs -r docker network rm >/dev/null 2>&1
   return 0
 }
 
@@ -84,7 +88,7 @@ galaxy_importer() {
 scenario() {  # create, converge, idempotence, a clean --check, verify; remove the hosts always
   local s=$1 rc
   # Forget state an interrupted run may have left (Molecule would skip create).
-  remove_scenario_hosts
+  remove_scenario_hosts "$s"
   molecule reset -s "$s" >/dev/null 2>&1
   # No separate `molecule syntax`: converge parses the same playbooks first.
   molecule create -s "$s" &&
@@ -94,7 +98,7 @@ scenario() {  # create, converge, idempotence, a clean --check, verify; remove t
     molecule verify -s "$s"
   rc=$?
   # What `molecule destroy` would remove, without its playbook's start-up time.
-  remove_scenario_hosts
+  remove_scenario_hosts "$s"
   molecule reset -s "$s" >/dev/null 2>&1
   return $rc
 }
@@ -108,7 +112,10 @@ check_made_no_change() {
 
 export root logs ansible_test_base
 export -f remove_scenario_hosts ansible_test_tree sanity units build_install galaxy_importer scenario check_made_no_change
-trap 'remove_scenario_hosts; rm -rf "$ansible_test_base"' EXIT
+# A single scenario cleans up only its own hosts; a full run, every scenario's.
+only_scenario=""
+[ "$mode" = scenario ] && only_scenario=${2:-}
+trap 'remove_scenario_hosts "$only_scenario"; rm -rf "$ansible_test_base"' EXIT
 trap 'exit 130' INT TERM
 
 scenarios() { for f in molecule/*/molecule.yml; do basename "$(dirname "$f")"; done; }
