@@ -12,6 +12,11 @@ and how the app tier scales.
    hosts in service (the others in maintenance on haproxy), more clients than
    the hosts can serve ask for /slow for --scale-seconds; reported: req/s,
    and the ratio to 1 host's figure times the host count.
+3. The cost of TLS inside the stack: the same page through the VIP at --rate
+   for --tls-seconds with the app's database connections over verified TLS
+   (the scenario's converge), then again after a converge with
+   hastack_tls=false. Reported: p50/p99 and how many of the app's
+   connections used TLS in each phase (read from pg_stat_ssl).
 
 Every loop is bounded in count and time. Results: bench/results/deploy-<time>.json.
 """
@@ -79,12 +84,37 @@ def scaling(args, prefix, inventory, artifacts):
     return figures
 
 
+def app_connections_over_tls(prefix):
+    """'t'/'f' for each of the demo app's network sessions on db1, as pg_stat_ssl shows them."""
+    query = ("SELECT string_agg(CASE WHEN s.ssl THEN 't' ELSE 'f' END, '') FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid)"
+             " WHERE a.usename = 'demo' AND a.client_addr IS NOT NULL")
+    return run("docker", "exec", prefix + "db1", "runuser", "-u", "postgres", "--", "psql", "-Atc", query,
+               timeout=30).stdout.strip()
+
+
+def steady(args, prefix):
+    with Load(args.vip, "/", rate=args.rate, threads=args.threads, max_seconds=args.tls_seconds + 30) as load:
+        time.sleep(args.tls_seconds)
+    tls = app_connections_over_tls(prefix)
+    return dict(load.summary(), app_sessions=len(tls), app_sessions_tls=tls.count("t"))
+
+
+def tls_cost(args, prefix, inventory):
+    converge = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")
+    playbook(inventory, converge)
+    on = steady(args, prefix)
+    playbook(inventory, converge, "-e", "hastack_tls=false")
+    off = steady(args, prefix)
+    return dict(on=on, off=off)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--vip", required=True)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--scale-seconds", type=float, default=20.0)
+    parser.add_argument("--tls-seconds", type=float, default=30.0)
     parser.add_argument("--output", default="bench/results")
     args = parser.parse_args()
     inventory = os.environ["MOLECULE_INVENTORY_FILE"]
@@ -100,6 +130,8 @@ def main():
     rollback = under_load(args, lambda: playbook(inventory, "hastack.platform.rollback"))
     print("scaling over 1, 2, 3 app hosts (one worker each, 100 ms per request) ...", flush=True)
     scale = scaling(args, prefix, inventory, artifacts)
+    print("TLS to the database on, then off, %.0f s each under %.0f req/s ..." % (args.tls_seconds, args.rate), flush=True)
+    tls = tls_cost(args, prefix, inventory)
 
     print("\n%-10s %9s %8s %8s %8s %8s %10s" % ("phase", "requests", "req/s", "non-2xx", "p50 ms", "p99 ms", "playbook s"))
     for name, figures in (("deploy", deploy), ("rollback", rollback)):
@@ -109,10 +141,18 @@ def main():
     print("\n%-6s %8s %10s %8s" % ("hosts", "req/s", "of linear", "non-2xx"))
     for figure in scale:
         print("%-6d %8.1f %10.3f %8d" % (figure["hosts"], figure["rate"], figure["of_linear"] or 0, figure["non_2xx"]))
+    header = ("db TLS", "requests", "req/s", "non-2xx", "p50 ms", "p99 ms", "app sessions")
+    print("\n%-8s %9s %8s %8s %8s %8s %14s" % header)
+    for name in ("on", "off"):
+        figures = tls[name]
+        print("%-8s %9d %8.1f %8d %8s %8s %14s" % (name, figures["requests"], figures["rate"], figures["non_2xx"],
+                                                   figures["p50_ms"], figures["p99_ms"],
+                                                   "%d of %d TLS" % (figures["app_sessions_tls"],
+                                                                     figures["app_sessions"])))
     os.makedirs(args.output, exist_ok=True)
     path = os.path.join(args.output, "deploy-%s.json" % time.strftime("%Y%m%dT%H%M%S"))
     with open(path, "w") as handle:
-        json.dump(dict(rate=args.rate, threads=args.threads, deploy=deploy, rollback=rollback, scaling=scale), handle,
+        json.dump(dict(rate=args.rate, threads=args.threads, deploy=deploy, rollback=rollback, scaling=scale, tls=tls), handle,
                   indent=2)
     print("\nsaved %s" % path)
 

@@ -12,8 +12,8 @@ mkdir -p .work/logs
 
 cleanup() {
   molecule destroy -s "$scenario" >/dev/null 2>&1
-  docker ps -aq --filter label=hastack.purpose=molecule | xargs -r docker rm -f >/dev/null 2>&1
-  docker network ls -q --filter label=hastack.purpose=molecule | xargs -r docker network rm >/dev/null 2>&1
+  docker ps -aq --filter label=hastack.scenario="$scenario" | xargs -r docker rm -f >/dev/null 2>&1
+  docker network ls -q --filter label=hastack.scenario="$scenario" | xargs -r docker network rm >/dev/null 2>&1
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -45,14 +45,26 @@ recovery_target_timeline = 'latest'
 """
 
 
-def conninfo(host, port, user, passfile, application_name):
-    return ('host=%s port=%s user=%s passfile=%s application_name=%s connect_timeout=3 '
+def tls_options(sslmode=None, sslrootcert=None):
+    """libpq TLS options of every connection to a peer, in the order the role's template writes them."""
+    options = []
+    if sslmode:
+        options.append(('sslmode', sslmode))
+    if sslrootcert:
+        options.append(('sslrootcert', sslrootcert))
+    return options
+
+
+def conninfo(host, port, user, passfile, application_name, sslmode=None, sslrootcert=None):
+    text = ('host=%s port=%s user=%s passfile=%s application_name=%s connect_timeout=3 '
             'keepalives=1 keepalives_idle=10 keepalives_interval=3 keepalives_count=3'
             % (host, port, user, passfile, application_name))
+    return text + ''.join(' %s=%s' % option for option in tls_options(sslmode, sslrootcert))
 
 
-def replication_conf_text(host, port, user, passfile, application_name, slot):
-    return REPLICATION_CONF_TEXT.format(conninfo=conninfo(host, port, user, passfile, application_name), slot=slot)
+def replication_conf_text(host, port, user, passfile, application_name, slot, sslmode=None, sslrootcert=None):
+    return REPLICATION_CONF_TEXT.format(
+        conninfo=conninfo(host, port, user, passfile, application_name, sslmode, sslrootcert), slot=slot)
 
 
 # What the role writes on the primary: no upstream.
@@ -72,7 +84,8 @@ def wait_until(predicate, timeout, interval=0.5, clock=time.monotonic, sleep=tim
 # --- peers -----------------------------------------------------------------
 
 def load_peers(path=PEERS_FILE):
-    """The db peers the role wrote for the start guard: {'peers': [{host, port}], 'user', 'passfile'}."""
+    """The db peers the role wrote for the start guard: {'peers': [{host, port}], 'user', 'passfile'},
+    and with TLS on 'sslmode' and 'sslrootcert'."""
     try:
         with open(path) as handle:
             return json.load(handle)
@@ -80,22 +93,23 @@ def load_peers(path=PEERS_FILE):
         raise PgNodeError('cannot read the peer list %s (%s); converge site.yml first' % (path, exc))
 
 
-def remote_connect(host, port, user, passfile, timeout=3):
+def remote_connect(host, port, user, passfile, timeout=3, sslmode=None, sslrootcert=None):
     if not HAS_PSYCOPG2:
         raise PgNodeError('psycopg2 is required on the database host (Debian: python3-psycopg2)')
     try:
         conn = psycopg2.connect(host=host, port=port, user=user, dbname='postgres', passfile=passfile,
-                                connect_timeout=timeout, application_name='hastack')
+                                connect_timeout=timeout, application_name='hastack',
+                                **dict(tls_options(sslmode, sslrootcert)))
     except psycopg2.OperationalError as exc:
         raise PgNodeError('%s:%s: %s' % (host, port, str(exc).strip().splitlines()[0] if str(exc).strip() else 'no answer'))
     conn.autocommit = True
     return conn
 
 
-def remote_state(host, port, user, passfile, timeout=3, connect_fn=remote_connect):
+def remote_state(host, port, user, passfile, timeout=3, connect_fn=remote_connect, sslmode=None, sslrootcert=None):
     """What a peer says about itself: in_recovery, system_identifier, timeline, lsn; or error."""
     try:
-        conn = connect_fn(host, port, user, passfile, timeout)
+        conn = connect_fn(host, port, user, passfile, timeout, sslmode=sslmode, sslrootcert=sslrootcert)
     except PgNodeError as exc:
         return dict(host=host, reachable=False, error=str(exc))
     try:
@@ -115,7 +129,8 @@ def writable_peers(peers, timeout=3, state_fn=remote_state):
     """The peers that answer as a primary (not in recovery)."""
     found = []
     for peer in peers.get('peers', []):
-        state = state_fn(peer['host'], peer['port'], peers.get('user'), peers.get('passfile'), timeout)
+        state = state_fn(peer['host'], peer['port'], peers.get('user'), peers.get('passfile'), timeout,
+                         sslmode=peers.get('sslmode'), sslrootcert=peers.get('sslrootcert'))
         if state.get('reachable') and state.get('in_recovery') is False:
             found.append(peer['host'])
     return found
@@ -256,15 +271,17 @@ def rewind(paths, source_conninfo, dry_run=False, run=subprocess.run):
     return 'no rewind required' not in output, output
 
 
-def clone(paths, host, port, user, passfile, slot, run=subprocess.run):
+def clone(paths, host, port, user, passfile, slot, run=subprocess.run, sslmode=None, sslrootcert=None):
     """Replace the data directory with a fresh pg_basebackup of the source."""
     aside = '%s.hastack-replaced-%d' % (paths.data_dir, int(time.time()))
     if os.path.exists(paths.data_dir):
         os.rename(paths.data_dir, aside)
+    env = dict(('PG' + name.upper(), value) for name, value in tls_options(sslmode, sslrootcert))
+    env['PGPASSFILE'] = passfile
     rc, output = run_as_postgres([
         os.path.join(paths.bin_dir, 'pg_basebackup'), '--pgdata=%s' % paths.data_dir, '--host=%s' % host,
         '--port=%s' % port, '--username=%s' % user, '--no-password', '--wal-method=stream',
-        '--checkpoint=fast'] + (['--slot=%s' % slot] if slot else []), run=run, env=dict(PGPASSFILE=passfile))
+        '--checkpoint=fast'] + (['--slot=%s' % slot] if slot else []), run=run, env=env)
     if rc != 0:
         if os.path.exists(paths.data_dir):
             shutil.rmtree(paths.data_dir, ignore_errors=True)

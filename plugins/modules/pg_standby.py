@@ -55,6 +55,15 @@ options:
   slot_name:
     description: Replication slot on the primary; defaults to O(application_name).
     type: str
+  sslmode:
+    description:
+      - libpq C(sslmode) of every connection to the primary (streaming, pg_rewind, pg_basebackup).
+      - The postgresql role passes C(verify-full) when TLS is on; unset leaves libpq's default.
+    type: str
+    choices: [disable, allow, prefer, require, verify-ca, verify-full]
+  sslrootcert:
+    description: CA certificate that verifies the primary's certificate.
+    type: path
   allow_rewind:
     description: Rewind a diverged timeline with pg_rewind.
     type: bool
@@ -124,10 +133,12 @@ class Follower(object):
         self.dropped = []
         p = self.params
         self.slot = p['slot_name'] or p['application_name']
+        self.tls = dict(sslmode=p['sslmode'], sslrootcert=p['sslrootcert'])
         self.conf_text = pg_ha.replication_conf_text(p['primary_host'], p['primary_port'], p['replication_user'],
-                                                     p['passfile'], p['application_name'], self.slot)
+                                                     p['passfile'], p['application_name'], self.slot, **self.tls)
         self.source = 'host=%s port=%s user=%s dbname=postgres passfile=%s connect_timeout=5' % (
             p['primary_host'], p['primary_port'], p['replication_user'], p['passfile'])
+        self.source += ''.join(' %s=%s' % option for option in pg_ha.tls_options(**self.tls))
 
     def report(self):
         return node_report(self.params)
@@ -137,7 +148,8 @@ class Follower(object):
 
     def check_primary(self, report):
         p = self.params
-        target = pg_ha.remote_state(p['primary_host'], p['primary_port'], p['replication_user'], p['passfile'])
+        target = pg_ha.remote_state(p['primary_host'], p['primary_port'], p['replication_user'], p['passfile'],
+                                    **self.tls)
         if not target['reachable']:
             raise PgNodeError('the primary %s cannot be reached: %s' % (p['primary_host'], target['error']))
         if target['in_recovery'] and not p['cascade']:
@@ -223,7 +235,8 @@ class Follower(object):
         p = self.params
         if self.report().get('running'):
             pg_ha.systemctl('stop', self.paths)
-        pg_ha.clone(self.paths, p['primary_host'], p['primary_port'], p['replication_user'], p['passfile'], self.slot)
+        pg_ha.clone(self.paths, p['primary_host'], p['primary_port'], p['replication_user'], p['passfile'], self.slot,
+                    **self.tls)
         self.actions.append('cloned')
         pg_ha.write_replication_conf(self.paths, self.conf_text)
         pg_ha.ensure_standby_signal(self.paths)
@@ -253,6 +266,8 @@ def main():
         passfile=dict(type='path', default='/var/lib/postgresql/.pgpass'),
         application_name=dict(type='str', required=True),
         slot_name=dict(type='str'),
+        sslmode=dict(type='str', choices=['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']),
+        sslrootcert=dict(type='path'),
         allow_rewind=dict(type='bool', default=True),
         allow_clone=dict(type='bool', default=False),
         cascade=dict(type='bool', default=False),

@@ -112,10 +112,17 @@ check_made_no_change() {
 
 export root logs ansible_test_base
 export -f remove_scenario_hosts ansible_test_tree sanity units build_install galaxy_importer scenario check_made_no_change
-# A single scenario cleans up only its own hosts; a full run, every scenario's.
-only_scenario=""
-[ "$mode" = scenario ] && only_scenario=${2:-}
-trap 'remove_scenario_hosts "$only_scenario"; rm -rf "$ansible_test_base"' EXIT
+# A full run removes every scenario's hosts on exit; a single scenario only its
+# own; the fast gates create none and leave other runs' hosts alone.
+only_scenario=${2:-}
+cleanup_on_exit() {
+  case $mode in
+    full) remove_scenario_hosts ;;
+    scenario) remove_scenario_hosts "$only_scenario" ;;
+  esac
+  rm -rf "$ansible_test_base"
+}
+trap cleanup_on_exit EXIT
 trap 'exit 130' INT TERM
 
 scenarios() { for f in molecule/*/molecule.yml; do basename "$(dirname "$f")"; done; }

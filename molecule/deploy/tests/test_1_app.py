@@ -21,6 +21,21 @@ def test_notes_written_through_the_vip_reach_the_database():
     assert any(note["id"] == note_id for note in json.loads(get("/notes?limit=50")[1]))
 
 
+def test_the_app_reaches_its_database_over_verified_tls():
+    """The app dials db (the VIP) with verify-full; a client without TLS is refused and creates nothing."""
+    env = node("app1").file("/etc/hastack-app/demo.env").content_string
+    assert 'PGSSLMODE="verify-full"' in env and 'PGSSLROOTCERT="/etc/hastack/tls/ca.crt"' in env
+    get("/notes?limit=1")  # a connection of the app's, at least
+    rows = sql("SELECT DISTINCT s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid)"
+               " WHERE a.usename = 'demo' AND a.client_addr IS NOT NULL", database="postgres")
+    assert rows == "t"
+    attack = node("app1").run(
+        "set -a; . /etc/hastack-app/demo.env; PGSSLMODE=disable python3 -c "
+        "'import psycopg2; psycopg2.connect(\"\").cursor().execute(\"CREATE TABLE tls_probe (id int)\")'")
+    assert attack.rc != 0 and "no encryption" in attack.stderr
+    assert sql("SELECT to_regclass('tls_probe') IS NULL") == "t"
+
+
 def test_health_checks_the_database_on_each_host():
     for name in APPS:
         result = node(name).run("curl -s -m 3 http://%s:8000/health" % ADDRESS[name])

@@ -1,5 +1,5 @@
 """Each VIP on exactly one lb, answering; the web balanced over both app hosts."""
-from conftest import DB_VIP, LBS, WEB_VIP, holders, http, node, wait_for
+from conftest import DB_VIP, LBS, WEB_VIP, holders, http, node, secret, wait_for
 
 
 def test_each_vip_sits_on_exactly_one_lb():
@@ -38,12 +38,21 @@ def test_a_dead_app_host_leaves_the_pool():
     wait_for(lambda: any(http()[1].startswith("app2") for _attempt in range(4)), "app2 to come back")
 
 
-def test_stats_page_needs_the_login():
+def test_stats_page_needs_the_login_and_its_password_is_stored_hashed():
+    password = secret("stats.pw")
     status, _body = http("/", host="10.231.23.11:8404")
     assert status == 401
-    password = node("lb1").run("awk '/stats auth/ {print $3}' /etc/haproxy/haproxy.cfg").stdout.strip()
-    status, body = http("/", host="10.231.23.11:8404", extra="-u %s" % password)
+    status, _body = http("/", host="10.231.23.11:8404", extra="-u hastack:not-%s" % password)
+    assert status == 401
+    status, body = http("/", host="10.231.23.11:8404", extra="-u hastack:%s" % password)
     assert status == 200 and "postgresql_primary" in body
+    for name in LBS:
+        config = node(name).file("/etc/haproxy/haproxy.cfg").content_string
+        assert password not in config
+        # SHA-512 crypt, salted per host: the two lb hosts hold different hashes.
+        assert "user hastack password '$6$" in config
+    hashes = {name: node(name).run("grep -o \"password '[^']*'\" /etc/haproxy/haproxy.cfg").stdout for name in LBS}
+    assert hashes["lb1"] != hashes["lb2"]
 
 
 def test_stats_page_is_not_on_the_vip():

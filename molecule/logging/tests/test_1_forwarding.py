@@ -42,7 +42,7 @@ def test_files_are_readable_by_adm_only():
 @pytest.mark.parametrize("host", CLIENTS)
 def test_the_server_presents_its_certificate_to_clients(host):
     out = node(host).run(
-        "echo | openssl s_client -connect %s:2514 -CAfile /etc/rsyslog.d/tls/ca.pem -verify_hostname %s"
+        "echo | openssl s_client -connect %s:2514 -CAfile /etc/hastack/tls/ca.crt -verify_hostname %s"
         " -verify_return_error 2>&1", SERVER_ADDRESS, SERVER)
     assert "Verify return code: 0 (ok)" in out.stdout, out.stdout[-500:]
 

@@ -57,6 +57,7 @@ def test_standbys_name_themselves_and_follow_the_latest_timeline():
     for standby in ("db2", "db3"):
         conninfo = sql(standby, "SHOW primary_conninfo")
         assert "host=10.231.22.31" in conninfo and "application_name=%s" % standby in conninfo
+        assert "sslmode=verify-full" in conninfo
         assert sql(standby, "SHOW primary_slot_name") == standby
         assert sql(standby, "SELECT status FROM pg_stat_wal_receiver") == "streaming"
 

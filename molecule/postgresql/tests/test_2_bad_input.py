@@ -23,3 +23,17 @@ def test_user_without_password_is_named():
     assert rc != 0
     assert "These postgresql_users have no password: reporting" in output
     assert hosts_with_changes(output) == []
+
+
+def test_tls_input_is_checked_before_any_change():
+    """TLS on without the CA passphrase, a wildcard name and a rule around TLS: all named in one run."""
+    before = node("db1").file("/etc/hastack/tls/host.crt").md5sum
+    rc, output = converge("-e", '{"pki_ca_passphrase": "", "pki_extra_names": ["db1.example.internal", "*.example.internal"],'
+                                ' "postgresql_hba_rules": [{"type": "hostnossl", "database": "app", "user": "app",'
+                                ' "address": "10.231.22.0/24"}]}')
+    assert rc != 0
+    assert "db1: pki_ca_passphrase is not set" in output and "vault" in output
+    assert "*.example.internal, not DNS names" in output
+    assert "hostnossl rules that let clients in without TLS" in output
+    assert hosts_with_changes(output) == []
+    assert node("db1").file("/etc/hastack/tls/host.crt").md5sum == before

@@ -19,12 +19,12 @@ def log(message):
     sys.stderr.write('hastack start guard: %s\n' % message)
 
 
-def ask_peer(peer, user, passfile):
+def ask_peer(peer, user, passfile, tls):
     """Return 'primary', 'standby', 'down' (refused) or 'unseen'."""
     import psycopg2
     try:
         conn = psycopg2.connect(host=peer['host'], port=peer['port'], user=user, dbname='postgres',
-                                passfile=passfile, connect_timeout=3, application_name='hastack-start-guard')
+                                passfile=passfile, connect_timeout=3, application_name='hastack-start-guard', **tls)
     except psycopg2.OperationalError as exc:
         text = str(exc)
         if 'Connection refused' in text or 'the database system is' in text:
@@ -58,8 +58,10 @@ def main(instance):
         log('cannot read %s (%s): refusing to start as primary' % (PEERS_FILE, exc))
         return 1
     seen = 1  # this node
+    # With TLS on, the peer list says how to verify the peers (sslmode, sslrootcert).
+    tls = dict((key, config[key]) for key in ('sslmode', 'sslrootcert') if config.get(key))
     for peer in config['peers']:
-        state = ask_peer(peer, config['user'], config['passfile'])
+        state = ask_peer(peer, config['user'], config['passfile'], tls)
         if state == 'primary':
             log('%s is already a running primary: this node must rejoin as its standby (rejoin.yml)' % peer['host'])
             return 1

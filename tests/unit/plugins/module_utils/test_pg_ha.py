@@ -26,7 +26,39 @@ def test_writable_peers_are_the_ones_out_of_recovery():
     states = {'a': dict(reachable=True, in_recovery=False), 'b': dict(reachable=True, in_recovery=True),
               'c': dict(reachable=False, error='timeout')}
     peers = {'peers': [{'host': h, 'port': 5432} for h in 'abc'], 'user': 'r', 'passfile': '/p'}
-    assert pg_ha.writable_peers(peers, state_fn=lambda host, *rest: states[host]) == ['a']
+    assert pg_ha.writable_peers(peers, state_fn=lambda host, *rest, **tls: states[host]) == ['a']
+
+
+def test_peers_are_asked_with_the_tls_settings_of_the_peer_list():
+    asked = []
+    peers = {'peers': [{'host': 'a', 'port': 5432}], 'user': 'r', 'passfile': '/p',
+             'sslmode': 'verify-full', 'sslrootcert': '/etc/hastack/tls/ca.crt'}
+    pg_ha.writable_peers(peers, state_fn=lambda host, *rest, **tls: asked.append(tls) or dict(reachable=False))
+    assert asked == [dict(sslmode='verify-full', sslrootcert='/etc/hastack/tls/ca.crt')]
+
+
+def test_conninfo_verifies_the_peer_when_tls_is_on():
+    plain = pg_ha.conninfo('10.0.0.32', 5432, 'replicator', '/p', 'db1')
+    assert 'ssl' not in plain
+    tls = pg_ha.conninfo('10.0.0.32', 5432, 'replicator', '/p', 'db1', 'verify-full', '/etc/hastack/tls/ca.crt')
+    assert tls == plain + ' sslmode=verify-full sslrootcert=/etc/hastack/tls/ca.crt'
+
+
+def test_clone_passes_tls_to_pg_basebackup(tmp_path):
+    calls = []
+
+    class Paths(object):
+        data_dir = str(tmp_path / 'main')
+        bin_dir = '/usr/lib/postgresql/15/bin'
+
+    def run(argv, **kwargs):
+        calls.append(kwargs['env'])
+        return type('Proc', (), dict(returncode=0, stdout='', stderr=''))()
+
+    pg_ha.clone(Paths(), '10.0.0.31', 5432, 'replicator', '/p', 'db2', run=run,
+                sslmode='verify-full', sslrootcert='/ca.crt')
+    assert calls[0]['PGSSLMODE'] == 'verify-full' and calls[0]['PGSSLROOTCERT'] == '/ca.crt'
+    assert calls[0]['PGPASSFILE'] == '/p'
 
 
 def test_wait_until_gives_up_after_the_timeout():

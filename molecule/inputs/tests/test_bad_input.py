@@ -1,0 +1,158 @@
+"""Bad input stops site.yml in its first play (check.yml), before any host changes.
+
+Each run feeds site.yml bad input for real and shows it refused with a message that names
+the variable, the host and the fix, that no host changed, and that site.yml went no further.
+check.yml lets every host finish its checks, so one run names the bad input of every host
+(db1, lb1 and app1 through -e, ops1 through its host_vars); its last task then stops the
+hosts that passed. Converge, idempotence and check ran check.yml with good input; these runs
+change nothing either, so they run side by side.
+"""
+import json
+import os
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import ADDRESS, HOSTS, failures, hosts_with_changes, run_playbook
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIP3OXljR88UjQFEyXKkcge5eygsBfW2ol7IC9MsI62w/ alice@example"
+
+
+def extra(variables):
+    return ["-e", json.dumps(variables)]
+
+
+def inventory_dir(root, name, host_vars=None, vaults=None, vault_password_file=None):
+    """One more inventory source beside Molecule's, with host_vars (they override Molecule's) and vault files."""
+    path = os.path.join(root, name)
+    os.makedirs(os.path.join(path, "host_vars"))
+    with open(os.path.join(path, "hosts.yml"), "w") as handle:
+        json.dump({"all": {"hosts": {}}}, handle)
+    for host, variables in (host_vars or {}).items():
+        with open(os.path.join(path, "host_vars", host + ".yml"), "w") as handle:
+            json.dump(variables, handle)
+    for relative, (content, encrypted) in (vaults or {}).items():
+        file_name = os.path.join(path, relative)
+        os.makedirs(os.path.dirname(file_name), exist_ok=True)
+        with open(file_name, "w") as handle:
+            handle.write(content)
+        if encrypted:
+            subprocess.run(["ansible-vault", "encrypt", "--vault-password-file", vault_password_file, file_name],
+                           check=True, capture_output=True, timeout=60)
+    return ["-i", path]
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Every run at once: {name: (rc, output)}. Bad input for one host goes in its host_vars."""
+    with tempfile.TemporaryDirectory() as root:
+        password_file = os.path.join(root, "vault-password")
+        with open(password_file, "w") as handle:
+            handle.write("inputs-scenario-vault-password\n")
+        plans = {
+            # Nothing shown is wrong with converge's input: converge, idempotence and check ran it.
+            "first": extra({
+                "postgresql_synchronous_count": 0,
+                "haproxy_web_address": "10.231.28.150",
+                "app_sources": ["10.231.28.0/33", "lb1"],
+            }) + inventory_dir(root, "clear_vault", host_vars={"ops1": {"common_firewall_ssh_sources": []}},
+                               vaults={"group_vars/all/vault.yml": ("x_vaulted: 1\n", False)}),
+            "second": extra({
+                "postgresql_replication_password": "repl:pass\\word",
+                "keepalived_auth_password": "ab cd#ef",
+                "app_secret_environment": {"PGPASSWORD": "first line\nsecond line"},
+            }) + inventory_dir(root, "admins", host_vars={"ops1": {"common_admin_users": [
+                # A blank key (an empty vault value), and the login account (root here) with no key.
+                {"name": "alice", "ssh_keys": [KEY, "  "]},
+                {"name": "root", "ssh_keys": []},
+            ]}}),
+            # Wrong type or choice: role argument validation of each validate entry point.
+            "types": extra({
+                "postgresql_synchronous_mode": "sync",
+                "keepalived_priority": "high",
+                "app_port": "eighty",
+            }),
+            # ops1 at app1's address; a stats login haproxy.cfg cannot hold.
+            "fourth": extra({"haproxy_stats_user": "stats admin"})
+            + inventory_dir(root, "duplicate", host_vars={"ops1": {"hastack_address": ADDRESS["app1"]}}),
+            # A production-like inventory: a clear vault file is an error; an encrypted one is fine.
+            "vault_required": extra({"hastack_require_encrypted_vault": True})
+            + ["--vault-password-file", password_file]
+            + inventory_dir(root, "required", vault_password_file=password_file, vaults={
+                "group_vars/all/vault.yml": ("x_vaulted: 1\n", False),
+                "host_vars/db1/vault.yml": ("y_vaulted: 1\n", True),
+            }),
+        }
+        with ThreadPoolExecutor(max_workers=len(plans)) as pool:
+            futures = {name: pool.submit(run_playbook, "site", *args) for name, args in plans.items()}
+            yield {name: future.result() for name, future in futures.items()}
+
+
+def refused(result, hosts=tuple(HOSTS)):
+    """The run failed on these hosts, changed none, and stopped in its first play."""
+    rc, output = result
+    assert rc != 0, output[-3000:]
+    assert hosts_with_changes(output) == [], output[-3000:]
+    if hosts:
+        assert sorted(failures(output)) == sorted(hosts), output[-3000:]
+    # site.yml's second play never started.
+    assert "PLAY [Base system on every host]" not in output
+    return failures(output), output
+
+
+def test_one_run_names_the_bad_input_of_every_host(runs):
+    failed, output = refused(runs["first"])
+    assert "postgresql_synchronous_count on db1 is 0; it must be 1 or more" in failed["db1"]
+    assert "On lb1: haproxy_web_address = 10.231.28.150 is not one of keepalived_vips" in failed["lb1"]
+    assert "Set it to a VIP's address" in failed["lb1"]
+    assert "app_sources on app1" in failed["app1"] and "10.231.28.0/33, lb1. Fix these entries" in failed["app1"]
+    # SSH is no longer open to the world by default: an inventory must say who may reach it.
+    assert "common_firewall_ssh_sources is not set for ops1" in failed["ops1"]
+    assert '[\\"0.0.0.0/0\\", \\"::/0\\"]' in failed["ops1"]
+    # A vault file in clear text is only a warning here, naming the file.
+    assert "WARNING: vault file(s) not encrypted: " in output
+    assert "clear_vault/group_vars/all/vault.yml. Encrypt each one with: ansible-vault encrypt" in output
+
+
+def test_passwords_that_break_their_files_and_admins_who_would_be_locked_out_are_refused(runs):
+    failed, output = refused(runs["second"])
+    assert "postgresql_replication_password on db1 contains" in failed["db1"] and ".pgpass" in failed["db1"]
+    assert "keepalived_auth_password on lb1 contains a blank" in failed["lb1"]
+    assert "the value of PGPASSWORD contains a line break" in failed["app1"]
+    # Only names in the messages, never the secrets.
+    for secret in ("repl:pass", "ab cd#ef", "first line"):
+        assert secret not in output
+    assert "common_admin_users on ops1: blank entries in ssh_keys of alice" in failed["ops1"]
+    assert "root is the account Ansible logs in with (ansible_user)" in failed["ops1"]
+    assert "never remove the login account's last key" in failed["ops1"]
+
+
+def test_a_wrong_type_or_choice_is_refused_by_the_entry_points_spec(runs):
+    failed, _output = refused(runs["types"])
+    assert "value of postgresql_synchronous_mode must be one of: off, quorum, priority, got: sync" in failed["db1"]
+    assert "'keepalived_priority' is of type str and we were unable to convert to int" in failed["lb1"]
+    assert "'app_port' is of type str and we were unable to convert to int" in failed["app1"]
+    # ops1's input is fine; the last check stops it all the same.
+    assert "The input is wrong on " in failed["ops1"] and "no host was changed" in failed["ops1"]
+    assert all(name in failed["ops1"].split("The input is wrong on ")[1] for name in ("db1", "lb1", "app1"))
+
+
+def test_two_hosts_with_one_address_are_both_named(runs):
+    failed, _output = refused(runs["fourth"], hosts=("app1", "ops1", "lb1", "db1"))
+    assert "hastack_address 10.231.28.21 of app1 is also the address of ops1" in failed["app1"]
+    assert "hastack_address 10.231.28.21 of ops1 is also the address of app1" in failed["ops1"]
+    assert "Fix hastack_address in the inventory" in failed["ops1"]
+    assert "haproxy_stats_user ('stats admin') must be letters, digits" in failed["lb1"]
+
+
+def test_a_clear_vault_file_is_an_error_where_the_inventory_requires_encryption(runs):
+    # Checked once for the inventory: one host reports it, and the run stops for all.
+    failed, output = refused(runs["vault_required"], hosts=())
+    assert len(failed) == 1, output[-3000:]
+    message = " ".join(failed.values())
+    assert "required/group_vars/all/vault.yml, and this inventory requires encrypted vaults" in message
+    assert "ansible-vault encrypt <file>" in message
+    # The encrypted one was read (with the vault password) and is not named.
+    assert "host_vars/db1/vault.yml" not in output
