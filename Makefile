@@ -24,7 +24,7 @@ help:
 	@echo "make scenario S=common   one Molecule scenario"
 	@echo "make bench-vip  VIP gap when the active load balancer dies (frontdoor hosts)"
 	@echo "make bench-failover  write gap and loss through switchover and failover (failover hosts)"
-	@echo "make bench-deploy  200 req/s through a rolling deploy and a rollback; scaling over 1-3 app hosts (deploy hosts)"
+	@echo "make bench-deploy  200 req/s through a rolling deploy and a rollback; scaling over 1-3 app hosts; TLS to the database on vs off (deploy hosts; BENCH_ARGS=--only-tls for the last alone)"
 	@echo "make bench-backup  backup, drill and restore times for a ~1 GB database (backup hosts)"
 
 # The venv is rebuilt when the pinned requirements change.
@@ -90,7 +90,7 @@ clean:
 	rm -rf $(WORK) tests/output importer_result.json
 
 bench-deploy: venv image
-	@HASTACK_DEPLOY_APP3=$$'\n  - {name: app3, address: 10.231.25.23, groups: [app]}' bench/with-scenario.sh deploy python bench/deploy.py --vip 10.231.25.100
+	@HASTACK_DEPLOY_APP3=$$'\n  - {name: app3, address: 10.231.25.23, groups: [app]}' bench/with-scenario.sh deploy python bench/deploy.py --vip 10.231.25.100 $(BENCH_ARGS)
 
 bench-backup: venv image
 	@bench/with-scenario.sh backup python bench/backup.py --scale 70

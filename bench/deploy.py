@@ -108,18 +108,7 @@ def tls_cost(args, prefix, inventory):
     return dict(on=on, off=off)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--vip", required=True)
-    parser.add_argument("--rate", type=float, default=200.0)
-    parser.add_argument("--threads", type=int, default=16)
-    parser.add_argument("--scale-seconds", type=float, default=20.0)
-    parser.add_argument("--tls-seconds", type=float, default=30.0)
-    parser.add_argument("--output", default="bench/results")
-    args = parser.parse_args()
-    inventory = os.environ["MOLECULE_INVENTORY_FILE"]
-    prefix = os.environ["MOLECULE_SCENARIO_NAME"] + "-"
-    artifacts = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "artifacts")
+def rollout_and_scaling(args, prefix, inventory, artifacts):
     build = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "demo_app", "build.sh")
     artifact = run(build, "2.0.0", artifacts).stdout.strip().splitlines()[-1]
 
@@ -130,11 +119,34 @@ def main():
     rollback = under_load(args, lambda: playbook(inventory, "hastack.platform.rollback"))
     print("scaling over 1, 2, 3 app hosts (one worker each, 100 ms per request) ...", flush=True)
     scale = scaling(args, prefix, inventory, artifacts)
+    return deploy, rollback, scale
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--vip", required=True)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--scale-seconds", type=float, default=20.0)
+    parser.add_argument("--tls-seconds", type=float, default=30.0)
+    parser.add_argument("--only-tls", action="store_true", help="measure only the cost of TLS (phase 3)")
+    parser.add_argument("--output", default="bench/results")
+    args = parser.parse_args()
+    inventory = os.environ["MOLECULE_INVENTORY_FILE"]
+    prefix = os.environ["MOLECULE_SCENARIO_NAME"] + "-"
+    artifacts = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "artifacts")
+    if args.only_tls:
+        deploy = rollback = None
+        scale = []
+    else:
+        deploy, rollback, scale = rollout_and_scaling(args, prefix, inventory, artifacts)
     print("TLS to the database on, then off, %.0f s each under %.0f req/s ..." % (args.tls_seconds, args.rate), flush=True)
     tls = tls_cost(args, prefix, inventory)
 
     print("\n%-10s %9s %8s %8s %8s %8s %10s" % ("phase", "requests", "req/s", "non-2xx", "p50 ms", "p99 ms", "playbook s"))
     for name, figures in (("deploy", deploy), ("rollback", rollback)):
+        if figures is None:
+            continue
         row = (name, figures["requests"], figures["rate"], figures["non_2xx"], figures["p50_ms"], figures["p99_ms"],
                figures["playbook_seconds"])
         print("%-10s %9d %8.1f %8d %8s %8s %10.1f" % row)
