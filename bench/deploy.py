@@ -103,7 +103,7 @@ def tls_cost(args, prefix, inventory):
     converge = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")
     playbook(inventory, converge)
     on = steady(args, prefix)
-    playbook(inventory, converge, "-e", "hastack_tls=false")
+    playbook(inventory, converge, "-e", json.dumps({"hastack_tls": False}))
     off = steady(args, prefix)
     return dict(on=on, off=off)
 
