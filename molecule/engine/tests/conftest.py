@@ -1,16 +1,20 @@
 """Helpers for the engine scenario: Patroni's REST API as each host sees it,
-SQL on each node, and the shared scenario helpers."""
+SQL on each node, haproxy's routing, the writer, and the shared scenario
+helpers."""
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
 from scenario_helpers import (  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
-    CONTAINER_PREFIX as PREFIX, converge, docker, hosts_with_changes, node, secret, wait_for,
+    CONTAINER_PREFIX as PREFIX, converge, docker, hosts_with_changes, node, run_playbook, secret, wait_for,
 )
+from pg_writer import Writer, missing_rows  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 DBS = ["db1", "db2", "db3"]
 ADDRESS = {"db1": "10.231.30.31", "db2": "10.231.30.32", "db3": "10.231.30.33"}
+HOST_OF = {address: name for name, address in ADDRESS.items()}
+VIP = "10.231.30.100"
 CA = "/etc/hastack/tls/ca.crt"
 
 
@@ -73,3 +77,52 @@ def timeline(host):
              "ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END")
     rows = sql(host, query)
     return int(rows[0][0]) if rows and rows[0][0] else None
+
+
+def writer_dsn():
+    return "host=%s port=5432 dbname=ledger user=writer password=%s" % (VIP, secret("writer.pw"))
+
+
+def haproxy_states(lb="lb1"):
+    """{backend: {server: status}} for the PostgreSQL backends, from the runtime API."""
+    result = docker("exec", PREFIX + lb, "sh", "-c", "echo 'show stat' | socat -t 2 - UNIX-CONNECT:/run/haproxy/admin.sock")
+    states = {}
+    for line in result.stdout.splitlines():
+        fields = line.split(",")
+        if len(fields) > 17 and fields[0] in ("postgresql_primary", "postgresql_replicas") and fields[1] in ADDRESS:
+            states.setdefault(fields[0], {})[fields[1]] = fields[17]
+    return states
+
+
+def up(states, backend):
+    """Sorted servers haproxy has UP in one backend."""
+    return sorted(host for host, state in states.get(backend, {}).items() if state == "UP")
+
+
+def routed_to(lead, lb="lb1"):
+    """haproxy's states once only lead is UP for writes and only the others for reads, else None."""
+    states = haproxy_states(lb)
+    others = sorted(host for host in DBS if host != lead)
+    if up(states, "postgresql_primary") == [lead] and up(states, "postgresql_replicas") == others:
+        return states
+    return None
+
+
+def primaries():
+    """The db hosts whose PostgreSQL takes writes."""
+    return [host for host in DBS if sql(host, "SELECT pg_is_in_recovery()") == [["f"]]]
+
+
+def settled():
+    """(leader, replicas) once every member agrees, PostgreSQL agrees, and haproxy routes to it."""
+    view = healthy(DBS[0]) or healthy(DBS[1]) or healthy(DBS[2])
+    if view and primaries() == [view[0]] and routed_to(view[0]):
+        return view
+    return None
+
+
+def record(what, value):
+    """Note a figure the run observed (failover time, write gaps) in .work/logs/engine-figures.txt."""
+    path = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], ".work", "logs", "engine-figures.txt")
+    with open(path, "a") as handle:
+        handle.write("%s: %s\n" % (what, value))

@@ -97,4 +97,4 @@ def test_rest_api_refuses_writes_without_credentials_and_plain_http():
     status, _ = api("db2", "/cluster", target="db1", scheme="http")
     assert status != 200
     status, text = api("db2", "/config", target="db1")
-    assert status == 200 and json.loads(text)["ttl"] == 30  # the refused PATCH changed nothing
+    assert status == 200 and json.loads(text)["ttl"] == 20  # the refused PATCH changed nothing

@@ -1,0 +1,107 @@
+"""Automatic failover, no playbook run, while a writer inserts numbered rows
+through the VIP: the leader's host dies (docker kill) or freezes past the
+lease (docker pause). A replica takes the lease by itself, writes resume on
+it, no acknowledged row is lost, the old leader never takes a write again
+and comes back as a replica."""
+import time
+
+import pytest
+
+from conftest import (
+    ADDRESS, DBS, PREFIX, Writer, docker, haproxy_states, healthy, hosts_with_changes, leader, missing_rows, node,
+    record, routed_to, run_playbook, settled, sql, timeline, up, wait_for, writer_dsn,
+)
+
+
+@pytest.fixture(scope="module")
+def writer():
+    wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
+    started = Writer(writer_dsn(), rate=20, max_seconds=900).start()
+    wait_for(lambda: len(started.acked) >= 20, "the writer's first acknowledged rows")
+    yield started
+    started.stop()
+
+
+def new_leader(survivors):
+    """The member of survivors that both survivors see as the running leader."""
+    views = {leader(host) for host in survivors}
+    return views.pop() if len(views) == 1 and views <= set(survivors) else None
+
+
+def back_as_replica(old, new):
+    view = wait_for(lambda: healthy(new), "%s back as a streaming replica of %s" % (old, new), timeout=300, every=2)
+    assert view[0] == new and old in view[1]
+    assert sql(old, "SELECT pg_is_in_recovery()") == [["t"]]
+    wait_for(lambda: timeline(old) == timeline(new), "%s on %s's timeline" % (old, new), timeout=60)
+    wait_for(lambda: routed_to(new), "haproxy to take %s back for reads" % old, timeout=60)
+
+
+def test_killed_leader_is_replaced_without_losing_a_write(writer):
+    old, _ = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
+    survivors = [host for host in DBS if host != old]
+    before = timeline(old)
+    killed = time.monotonic()
+    assert docker("kill", PREFIX + old).returncode == 0
+    try:
+        new = wait_for(lambda: new_leader(survivors), "a new leader among %s" % survivors, timeout=180, every=1)
+        first = wait_for(lambda: writer.first_ack_after(killed, ADDRESS[new]), "a write acknowledged by " + new,
+                         timeout=120, every=1)
+        record("kill of %s: kill to first write acknowledged by %s through the VIP (s)" % (old, new),
+               "%.2f" % (first[2] - killed))
+        assert timeline(new) > before
+        assert wait_for(lambda: up(haproxy_states(), "postgresql_primary"), "haproxy to route writes") == [new]
+        acked = list(writer.acked)
+        lost = missing_rows(writer_dsn(), acked)
+        record("kill of %s: acknowledged rows lost" % old, "%d of %d" % (len(lost), len(acked)))
+        assert lost == []
+    finally:
+        assert docker("start", PREFIX + old).returncode == 0
+    back_as_replica(old, new)
+    last = writer.acked[-1][0]
+    wait_for(lambda: sql(old, "SELECT count(*) FROM ledger WHERE id = %d" % last) == [["1"]],
+             "%s to replay the writes made after the failover" % old, timeout=60)
+
+
+def test_rejoin_then_changes_nothing(writer):
+    lead, _ = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
+    rc, out = run_playbook("rejoin")
+    assert rc == 0, out
+    assert hosts_with_changes(out) == [], out
+    assert leader(lead) == lead
+
+
+def test_frozen_leader_is_replaced_and_never_takes_a_write_again(writer):
+    old, _ = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
+    survivors = [host for host in DBS if host != old]
+    frozen = time.monotonic()
+    assert docker("pause", PREFIX + old).returncode == 0
+    try:
+        new = wait_for(lambda: new_leader(survivors), "a new leader among %s" % survivors, timeout=180, every=1)
+        first = wait_for(lambda: writer.first_ack_after(frozen, ADDRESS[new]), "a write acknowledged by " + new,
+                         timeout=120, every=1)
+        record("freeze of %s: pause to first write acknowledged by %s through the VIP (s)" % (old, new),
+               "%.2f" % (first[2] - frozen))
+    finally:
+        assert docker("unpause", PREFIX + old).returncode == 0
+    # While the old leader wakes up and learns it lost the lease, and across a
+    # reload of haproxy, only the new leader may be UP for writes.
+    samples = []
+    reloaded = False
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        states = haproxy_states()
+        if states:
+            samples.append(up(states, "postgresql_primary"))
+        if not reloaded and time.monotonic() > deadline - 12:
+            assert node("lb1").run("systemctl reload haproxy").rc == 0
+            reloaded = True
+        time.sleep(0.2)
+    assert samples and [sample for sample in samples if sample != [new]] == []
+    back_as_replica(old, new)
+    acked = list(writer.acked)
+    assert [row for row in acked if row[2] >= frozen and row[1] == ADDRESS[old]] == []
+    now = time.monotonic()
+    wait_for(lambda: writer.first_ack_after(now, ADDRESS[new]), "writes acknowledged by %s after the freeze" % new)
+    lost = missing_rows(writer_dsn(), acked)
+    record("freeze of %s: acknowledged rows lost" % old, "%d of %d" % (len(lost), len(acked)))
+    assert lost == []
