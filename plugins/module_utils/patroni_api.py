@@ -26,6 +26,7 @@ import time
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 
 DEFAULT_PORT = 8008
@@ -41,6 +42,13 @@ API_ARGUMENT_SPEC = dict(
 )
 API_REQUIRED_TOGETHER = [('username', 'password')]
 API_REQUIRED_BY = dict(client_key='client_cert')
+
+
+def api_module(**options):
+    """The AnsibleModule of a Patroni module: its own options besides the connection's, check mode."""
+    return AnsibleModule(argument_spec=dict(API_ARGUMENT_SPEC, **options), required_together=API_REQUIRED_TOGETHER,
+                         required_by=API_REQUIRED_BY, supports_check_mode=True)
+
 
 LEADER_ROLES = ('leader', 'standby_leader')
 SYNC_ROLES = ('sync_standby', 'quorum_standby')

@@ -27,7 +27,6 @@ attributes:
   diff_mode:
     support: none
     description: Changes nothing.
-options:
 """
 
 EXAMPLES = r"""
@@ -135,11 +134,8 @@ maximum_lag_on_failover:
   returned: always
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hastack.platform.plugins.module_utils.patroni_api import (
-    API_ARGUMENT_SPEC,
-    API_REQUIRED_BY,
-    API_REQUIRED_TOGETHER,
+    api_module,
     PatroniApiError,
     PatroniClient,
     cluster_report,
@@ -147,8 +143,7 @@ from ansible_collections.hastack.platform.plugins.module_utils.patroni_api impor
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(API_ARGUMENT_SPEC), required_together=API_REQUIRED_TOGETHER,
-                           required_by=API_REQUIRED_BY, supports_check_mode=True)
+    module = api_module()
     try:
         report = cluster_report(PatroniClient.from_params(module.params))
     except PatroniApiError as exc:

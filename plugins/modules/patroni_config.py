@@ -81,11 +81,8 @@ unknown_keys:
   returned: always
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hastack.platform.plugins.module_utils.patroni_api import (
-    API_ARGUMENT_SPEC,
-    API_REQUIRED_BY,
-    API_REQUIRED_TOGETHER,
+    api_module,
     DYNAMIC_KEYS,
     PatroniApiError,
     PatroniClient,
@@ -95,9 +92,7 @@ from ansible_collections.hastack.platform.plugins.module_utils.patroni_api impor
 
 
 def main():
-    argument_spec = dict(API_ARGUMENT_SPEC, config=dict(type='dict', required=True))
-    module = AnsibleModule(argument_spec=argument_spec, required_together=API_REQUIRED_TOGETHER,
-                           required_by=API_REQUIRED_BY, supports_check_mode=True)
+    module = api_module(config=dict(type='dict', required=True))
     unknown = sorted(k for k in module.params['config'] if k not in DYNAMIC_KEYS)
     for key in unknown:
         module.warn('%s is not a key of Patroni 4.0\'s dynamic configuration; Patroni stores it but may ignore it.' % key)

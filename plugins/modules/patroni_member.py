@@ -115,11 +115,8 @@ after:
   returned: always
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hastack.platform.plugins.module_utils.patroni_api import (
-    API_ARGUMENT_SPEC,
-    API_REQUIRED_BY,
-    API_REQUIRED_TOGETHER,
+    api_module,
     MEMBER_ACTIONS,
     PatroniApiError,
     PatroniClient,
@@ -132,8 +129,7 @@ from ansible_collections.hastack.platform.plugins.module_utils.patroni_api impor
 
 
 def main():
-    argument_spec = dict(
-        API_ARGUMENT_SPEC,
+    module = api_module(
         member=dict(type='str', required=True),
         state=dict(type='str', choices=list(MEMBER_ACTIONS), required=True),
         only_pending_restart=dict(type='bool', default=True),
@@ -141,8 +137,6 @@ def main():
         force=dict(type='bool', default=False),
         wait_timeout=dict(type='int', default=300),
     )
-    module = AnsibleModule(argument_spec=argument_spec, required_together=API_REQUIRED_TOGETHER,
-                           required_by=API_REQUIRED_BY, supports_check_mode=True)
     params = module.params
     name, action = params['member'], MEMBER_ACTIONS[params['state']]
     try:

@@ -59,11 +59,8 @@ previous_paused:
   returned: always
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hastack.platform.plugins.module_utils.patroni_api import (
-    API_ARGUMENT_SPEC,
-    API_REQUIRED_BY,
-    API_REQUIRED_TOGETHER,
+    api_module,
     PatroniApiError,
     PatroniClient,
     read_cluster,
@@ -72,13 +69,10 @@ from ansible_collections.hastack.platform.plugins.module_utils.patroni_api impor
 
 
 def main():
-    argument_spec = dict(
-        API_ARGUMENT_SPEC,
+    module = api_module(
         state=dict(type='str', choices=['paused', 'resumed'], required=True),
         wait_timeout=dict(type='int', default=30),
     )
-    module = AnsibleModule(argument_spec=argument_spec, required_together=API_REQUIRED_TOGETHER,
-                           required_by=API_REQUIRED_BY, supports_check_mode=True)
     wanted = module.params['state'] == 'paused'
     try:
         client = PatroniClient.from_params(module.params)

@@ -113,11 +113,8 @@ scheduled_at:
   returned: always
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hastack.platform.plugins.module_utils.patroni_api import (
-    API_ARGUMENT_SPEC,
-    API_REQUIRED_BY,
-    API_REQUIRED_TOGETHER,
+    api_module,
     PatroniApiError,
     PatroniClient,
     failover_refusals,
@@ -150,8 +147,7 @@ def plan(params, view):
 
 
 def main():
-    argument_spec = dict(
-        API_ARGUMENT_SPEC,
+    module = api_module(
         mode=dict(type='str', choices=['switchover', 'failover'], default='switchover'),
         target=dict(type='str'),
         max_lag_bytes=dict(type='int'),
@@ -160,8 +156,6 @@ def main():
         scheduled_at=dict(type='str'),
         wait_timeout=dict(type='int', default=60),
     )
-    module = AnsibleModule(argument_spec=argument_spec, required_together=API_REQUIRED_TOGETHER,
-                           required_by=API_REQUIRED_BY, supports_check_mode=True)
     params = module.params
     try:
         client = PatroniClient.from_params(params)

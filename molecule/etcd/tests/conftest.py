@@ -42,7 +42,7 @@ def all_urls():
 
 def healthy(host, endpoints=None):
     """{endpoint: bool} from etcdctl endpoint health."""
-    health, _ = etcdctl_json(host, "endpoint", "health", endpoints=endpoints or all_urls())
+    health = etcdctl_json(host, "endpoint", "health", endpoints=endpoints or all_urls())[0]
     return {entry["endpoint"]: entry["health"] for entry in health}
 
 

@@ -15,7 +15,7 @@ def test_quorum_survives_one_member_and_it_rejoins():
         wait_for(two_healthy, "db1 and db2 healthy without db3", timeout=30, every=1)
         put = etcdctl("db2", "put", "/hastack-test/while-db3-down", value)
         assert put.rc == 0, put.stderr
-        report, _ = status_report("db1")
+        report = status_report("db1")[0]
         assert report["quorum"] is True and report["healthy"] == 2
         down = [member for member in report["members"] if member["name"] == "db3"][0]
         assert down["healthy"] is False and down["error"]

@@ -4,7 +4,7 @@ from conftest import MEMBERS, converge, etcdctl, etcdctl_json, hosts_with_change
 
 
 def member_ids():
-    members, _ = etcdctl_json("db1", "member", "list")
+    members = etcdctl_json("db1", "member", "list")[0]
     return {member["name"]: member["ID"] for member in members["members"]}
 
 

@@ -47,4 +47,4 @@ def test_no_member_answering_fails_once_with_the_urls(monkeypatch, fake):
 
 
 def test_the_password_is_not_logged():
-    assert patroni_cluster_info.API_ARGUMENT_SPEC['password']['no_log'] is True
+    assert api.API_ARGUMENT_SPEC['password']['no_log'] is True
