@@ -777,7 +777,7 @@ def cluster_report(client):
         failsafe_mode_is_active=any(s.get('failsafe_mode_is_active') for s in statuses.values()),
         patroni_versions=sorted(set(s['patroni']['version'] for s in statuses.values()
                                     if (s.get('patroni') or {}).get('version'))),
-        unreachable=sorted(base for base, s in statuses.items() if 'error' in s),
+        unreachable_endpoints=sorted(base for base, s in statuses.items() if 'error' in s),
         best_candidate=best_candidate(view) if view['leader'] else None,
     )
     return report

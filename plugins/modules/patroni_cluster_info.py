@@ -119,8 +119,8 @@ patroni_versions:
   type: list
   elements: str
   returned: always
-unreachable:
-  description: Endpoints that did not answer C(GET /patroni).
+unreachable_endpoints:
+  description: Endpoints that did not answer C(GET /patroni). (Not C(unreachable), which Ansible would read as this host being unreachable.)
   type: list
   elements: str
   returned: always

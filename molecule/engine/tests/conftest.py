@@ -29,7 +29,7 @@ def api(host, path, target=None, method="GET", scheme="https", body=None, user=N
         command += ["-u", user]
     command.append("%s://%s:8008%s" % (scheme, ADDRESS[target], path))
     result = docker(*command)
-    text, _, status = result.stdout.rpartition("\n")
+    text, _newline, status = result.stdout.rpartition("\n")
     return int(status) if status.strip().isdigit() else 0, text
 
 
@@ -63,9 +63,10 @@ def healthy(host):
     return None
 
 
-def sql(host, query):
+def sql(host, query, database="postgres"):
     """Rows of a query run as postgres on one db host; None when it does not answer."""
-    result = docker("exec", PREFIX + host, "runuser", "-u", "postgres", "--", "psql", "-XAt", "-F", "|", "-c", query)
+    result = docker("exec", PREFIX + host, "runuser", "-u", "postgres", "--", "psql", "-XAt", "-F", "|", "-d", database,
+                    "-c", query)
     if result.returncode != 0:
         return None
     return [line.split("|") for line in result.stdout.splitlines() if line]

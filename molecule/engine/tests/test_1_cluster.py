@@ -58,7 +58,7 @@ def test_row_written_on_the_leader_is_read_on_both_replicas():
 
 
 def test_tuning_file_and_checksums_apply_under_patroni():
-    lead, _ = wait_for(lambda: healthy("db1"), "a healthy cluster", timeout=120)
+    lead = wait_for(lambda: healthy("db1"), "a healthy cluster", timeout=120)[0]
     assert sql(lead, "SHOW shared_buffers") == [["64MB"]]  # a quarter of postgresql_memory_mb 256
     assert sql(lead, "SHOW ssl") == [["on"]]
     assert sql(lead, "SHOW data_checksums") == [["on"]]
@@ -66,7 +66,7 @@ def test_tuning_file_and_checksums_apply_under_patroni():
 
 
 def test_rewind_role_has_only_pg_rewind_grants():
-    lead, _ = wait_for(lambda: healthy("db1"), "a healthy cluster", timeout=120)
+    lead = wait_for(lambda: healthy("db1"), "a healthy cluster", timeout=120)[0]
     rows = sql(lead, "SELECT rolsuper, rolreplication, "
                      "has_function_privilege('rewinder', 'pg_read_binary_file(text,bigint,bigint,boolean)', 'execute'), "
                      "has_function_privilege('rewinder', 'pg_ls_dir(text,boolean,boolean)', 'execute') "
@@ -87,14 +87,14 @@ def test_app_role_and_database_exist_on_every_member():
 
 
 def test_rest_api_refuses_writes_without_credentials_and_plain_http():
-    status, _ = api("db2", "/cluster", target="db1")
+    status = api("db2", "/cluster", target="db1")[0]
     assert status == 200
     for method, path, body in (("POST", "/restart", {}), ("PATCH", "/config", {"ttl": 40}), ("POST", "/reload", None)):
-        status, _ = api("db2", path, target="db1", method=method, body=body)
+        status = api("db2", path, target="db1", method=method, body=body)[0]
         assert status == 401, (method, path, status)
-    status, _ = api("db2", "/config", target="db1", method="PATCH", body={"ttl": 40}, user="patroni:wrong")
+    status = api("db2", "/config", target="db1", method="PATCH", body={"ttl": 40}, user="patroni:wrong")[0]
     assert status == 401
-    status, _ = api("db2", "/cluster", target="db1", scheme="http")
+    status = api("db2", "/cluster", target="db1", scheme="http")[0]
     assert status != 200
     status, text = api("db2", "/config", target="db1")
     assert status == 200 and json.loads(text)["ttl"] == 20  # the refused PATCH changed nothing

@@ -24,7 +24,7 @@ def test_checks_verify_the_members_certificates():
 
 
 def test_reload_keeps_only_the_leader_up_for_writes():
-    lead, _ = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
+    lead = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)[0]
     reload = node("lb1").run("systemctl reload haproxy")
     assert reload.rc == 0, reload.stderr
     # Every answer of the new worker in its first seconds, when it has not

@@ -18,7 +18,7 @@ LEADERS = []
 
 @pytest.fixture(scope="module")
 def writer():
-    lead, _ = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
+    lead = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)[0]
     LEADERS.append(lead)
     started = Writer(writer_dsn(), rate=20, max_seconds=900).start()
     wait_for(lambda: len(started.acked) >= 20, "the writer's first acknowledged rows")
@@ -58,7 +58,7 @@ def test_only_one_member_took_writes_at_a_time(writer):
 
 
 def refused(writer, playbook, *args):
-    lead, _ = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
+    lead = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)[0]
     started = time.monotonic()
     rc, out = run_playbook(playbook, *args)
     assert rc != 0, out
@@ -70,13 +70,13 @@ def refused(writer, playbook, *args):
 
 
 def test_switchover_to_the_leader_is_refused(writer):
-    lead, _ = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
-    _, out = refused(writer, "switchover", "-e", "target=" + lead)
+    lead = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)[0]
+    out = refused(writer, "switchover", "-e", "target=" + lead)[1]
     assert "target=%s already holds the leader lease" % lead in out, out
 
 
 def test_switchover_to_a_host_outside_the_db_group_is_refused(writer):
-    _, out = refused(writer, "switchover", "-e", "target=lb1")
+    out = refused(writer, "switchover", "-e", "target=lb1")[1]
     assert "target=lb1 is not a host of the db group" in out, out
 
 

@@ -657,7 +657,7 @@ def test_report_adds_member_versions_failsafe_and_the_best_candidate(fake):
     fake.down.add(ENDPOINTS[2])
     report = api.cluster_report(client())
     assert report['dcs_reachable'] and report['best_candidate'] == 'db2' and report['failsafe_mode'] is True
-    assert report['patroni_versions'] == ['4.0.7'] and report['unreachable'] == [ENDPOINTS[2]]
+    assert report['patroni_versions'] == ['4.0.7'] and report['unreachable_endpoints'] == [ENDPOINTS[2]]
     assert [m['patroni_version'] for m in report['members']] == ['4.0.7', '4.0.7', None]
     fake.down.clear()
     fake.down.add(ENDPOINTS[0])

@@ -37,7 +37,7 @@ def test_reports_the_cluster_and_changes_nothing_even_in_check_mode(monkeypatch,
 def test_a_lost_member_is_listed_not_fatal(monkeypatch, fake):
     fake.down.add(ENDPOINTS[0])
     result = result_of(monkeypatch, {})
-    assert result['endpoint'] == ENDPOINTS[1] and result['unreachable'] == [ENDPOINTS[0]] and result['leader'] == 'db1'
+    assert result['endpoint'] == ENDPOINTS[1] and result['unreachable_endpoints'] == [ENDPOINTS[0]] and result['leader'] == 'db1'
 
 
 def test_no_member_answering_fails_once_with_the_urls(monkeypatch, fake):
