@@ -112,20 +112,21 @@ check_made_no_change() {
 
 export root logs ansible_test_base
 export -f remove_scenario_hosts ansible_test_tree sanity units build_install galaxy_importer scenario check_made_no_change
-# A full run removes every scenario's hosts on exit; a single scenario only its
-# own; the fast gates create none and leave other runs' hosts alone.
+scenarios() { for f in molecule/*/molecule.yml; do basename "$(dirname "$f")"; done; }
+
+# On exit a full run removes the hosts of each of its scenarios, a single
+# scenario only its own; the fast gates create none. Hosts of other runs
+# (another checkout's scenarios, the lab) are left alone.
 only_scenario=${2:-}
 cleanup_on_exit() {
   case $mode in
-    full) remove_scenario_hosts ;;
+    full) for s in $(scenarios); do remove_scenario_hosts "$s"; done ;;
     scenario) remove_scenario_hosts "$only_scenario" ;;
   esac
   rm -rf "$ansible_test_base"
 }
 trap cleanup_on_exit EXIT
 trap 'exit 130' INT TERM
-
-scenarios() { for f in molecule/*/molecule.yml; do basename "$(dirname "$f")"; done; }
 
 case $mode in
   fast|full)
