@@ -14,9 +14,9 @@ and how the app tier scales.
    and the ratio to 1 host's figure times the host count.
 3. The cost of TLS inside the stack: the same page through the VIP at --rate
    for --tls-seconds with the app's database connections over verified TLS
-   (the scenario's converge), then again after a converge with
-   hastack_tls=false. Reported: p50/p99 and how many of the app's
-   connections used TLS in each phase (read from pg_stat_ssl).
+   (a converge with hastack_tls=true), then again after a converge with
+   hastack_tls=false, --tls-rounds times. Reported per phase: p50/p99 and
+   how many of the app's connections used TLS (read from pg_stat_ssl).
 
 Every loop is bounded in count and time. Results: bench/results/deploy-<time>.json.
 """
@@ -100,12 +100,19 @@ def steady(args, prefix):
 
 
 def tls_cost(args, prefix, inventory):
+    """--tls-rounds rounds of on then off; a machine whose load drifts weighs on both alike."""
     converge = os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")
-    playbook(inventory, converge)
-    on = steady(args, prefix)
-    playbook(inventory, converge, "-e", json.dumps({"hastack_tls": False}))
-    off = steady(args, prefix)
-    return dict(on=on, off=off)
+    rounds = []
+    for number in range(args.tls_rounds):
+        measured = {}
+        for name, tls in (("on", True), ("off", False)):
+            playbook(inventory, converge, "-e", json.dumps({"hastack_tls": tls}))
+            measured[name] = steady(args, prefix)
+            print("  round %d, TLS %-3s p50 %s ms, p99 %s ms, %d of %d sessions on TLS"
+                  % (number + 1, name, measured[name]["p50_ms"], measured[name]["p99_ms"],
+                     measured[name]["app_sessions_tls"], measured[name]["app_sessions"]), flush=True)
+        rounds.append(measured)
+    return rounds
 
 
 def rollout_and_scaling(args, prefix, inventory, artifacts):
@@ -129,6 +136,7 @@ def main():
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--scale-seconds", type=float, default=20.0)
     parser.add_argument("--tls-seconds", type=float, default=30.0)
+    parser.add_argument("--tls-rounds", type=int, default=2, help="rounds of TLS on, then off")
     parser.add_argument("--only-tls", action="store_true", help="measure only the cost of TLS (phase 3)")
     parser.add_argument("--output", default="bench/results")
     args = parser.parse_args()
@@ -140,7 +148,8 @@ def main():
         scale = []
     else:
         deploy, rollback, scale = rollout_and_scaling(args, prefix, inventory, artifacts)
-    print("TLS to the database on, then off, %.0f s each under %.0f req/s ..." % (args.tls_seconds, args.rate), flush=True)
+    print("TLS to the database on, then off, %d rounds of %.0f s each under %.0f req/s ..."
+          % (args.tls_rounds, args.tls_seconds, args.rate), flush=True)
     tls = tls_cost(args, prefix, inventory)
 
     print("\n%-10s %9s %8s %8s %8s %8s %10s" % ("phase", "requests", "req/s", "non-2xx", "p50 ms", "p99 ms", "playbook s"))
@@ -153,14 +162,15 @@ def main():
     print("\n%-6s %8s %10s %8s" % ("hosts", "req/s", "of linear", "non-2xx"))
     for figure in scale:
         print("%-6d %8.1f %10.3f %8d" % (figure["hosts"], figure["rate"], figure["of_linear"] or 0, figure["non_2xx"]))
-    header = ("db TLS", "requests", "req/s", "non-2xx", "p50 ms", "p99 ms", "app sessions")
-    print("\n%-8s %9s %8s %8s %8s %8s %14s" % header)
-    for name in ("on", "off"):
-        figures = tls[name]
-        print("%-8s %9d %8.1f %8d %8s %8s %14s" % (name, figures["requests"], figures["rate"], figures["non_2xx"],
-                                                   figures["p50_ms"], figures["p99_ms"],
-                                                   "%d of %d TLS" % (figures["app_sessions_tls"],
-                                                                     figures["app_sessions"])))
+    header = ("round", "db TLS", "requests", "req/s", "non-2xx", "p50 ms", "p99 ms", "app sessions")
+    print("\n%-6s %-7s %9s %8s %8s %8s %8s %14s" % header)
+    for number, measured in enumerate(tls, 1):
+        for name in ("on", "off"):
+            figures = measured[name]
+            sessions = "%d of %d TLS" % (figures["app_sessions_tls"], figures["app_sessions"])
+            row = (number, name, figures["requests"], figures["rate"], figures["non_2xx"], figures["p50_ms"], figures["p99_ms"],
+                   sessions)
+            print("%-6d %-7s %9d %8.1f %8d %8s %8s %14s" % row)
     os.makedirs(args.output, exist_ok=True)
     path = os.path.join(args.output, "deploy-%s.json" % time.strftime("%Y%m%dT%H%M%S"))
     with open(path, "w") as handle:
