@@ -72,6 +72,13 @@ class FakeTime(object):
         self.now += seconds
 
 
+def serve(monkeypatch, patroni):
+    """Send the module_utils' requests and clock to a simulated Patroni."""
+    monkeypatch.setattr(api, 'open_url', patroni)
+    monkeypatch.setattr(api, 'time', FakeTime())
+    return patroni
+
+
 class FakePatroni(object):
     """Patroni 4.0's REST API for the members of one cluster, as open_url sees it; records every call."""
 

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.hastack.platform.plugins.module_utils import patroni_api as api
 from ansible_collections.hastack.platform.plugins.modules import patroni_config
 from ansible_collections.hastack.platform.tests.unit.plugins.module_utils.test_patroni_api import (
-    ENDPOINTS, FakePatroni, FakeTime,
+    ENDPOINTS, FakePatroni, serve,
 )
-from ansible_collections.hastack.platform.tests.unit.plugins.modules.utils import ExitJson, FailJson, run_module
+from ansible_collections.hastack.platform.tests.unit.plugins.modules.utils import ExitJson, FailJson, module_result
 
 AUTH = dict(endpoints=ENDPOINTS, username='patroni', password='s3cret')
 WANTED = {'ttl': 30, 'loop_wait': 5, 'postgresql': {'parameters': {'max_connections': 200, 'wal_level': 'replica'}}}
@@ -15,16 +14,11 @@ WANTED = {'ttl': 30, 'loop_wait': 5, 'postgresql': {'parameters': {'max_connecti
 
 @pytest.fixture
 def fake(monkeypatch):
-    patroni = FakePatroni()
-    monkeypatch.setattr(api, 'open_url', patroni)
-    monkeypatch.setattr(api, 'time', FakeTime())
-    return patroni
+    return serve(monkeypatch, FakePatroni())
 
 
 def result_of(monkeypatch, args, outcome=ExitJson):
-    with pytest.raises(outcome) as caught:
-        run_module(monkeypatch, patroni_config, dict(AUTH, **args))
-    return caught.value.args[0]
+    return module_result(monkeypatch, patroni_config, dict(AUTH, **args), outcome)
 
 
 def test_patches_only_the_keys_that_differ_and_shows_the_diff(monkeypatch, fake):

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.hastack.platform.plugins.module_utils import patroni_api as api
 from ansible_collections.hastack.platform.plugins.modules import patroni_member
 from ansible_collections.hastack.platform.tests.unit.plugins.module_utils.test_patroni_api import (
-    ENDPOINTS, FakePatroni, FakeTime,
+    ENDPOINTS, FakePatroni, serve,
 )
-from ansible_collections.hastack.platform.tests.unit.plugins.modules.utils import ExitJson, FailJson, run_module
+from ansible_collections.hastack.platform.tests.unit.plugins.modules.utils import ExitJson, FailJson, module_result
 
 AUTH = dict(endpoints=ENDPOINTS, ca_file='/etc/hastack/tls/ca.crt', username='patroni', password='s3cret')
 
@@ -74,16 +73,11 @@ class MemberFake(FakePatroni):
 
 @pytest.fixture
 def fake(monkeypatch):
-    patroni = MemberFake()
-    monkeypatch.setattr(api, 'open_url', patroni)
-    monkeypatch.setattr(api, 'time', FakeTime())
-    return patroni
+    return serve(monkeypatch, MemberFake())
 
 
 def result_of(monkeypatch, args, outcome=ExitJson):
-    with pytest.raises(outcome) as caught:
-        run_module(monkeypatch, patroni_member, dict(AUTH, **args))
-    return caught.value.args[0]
+    return module_result(monkeypatch, patroni_member, dict(AUTH, **args), outcome)
 
 
 def test_restarts_a_member_with_a_pending_restart(monkeypatch, fake):

@@ -2,28 +2,22 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.hastack.platform.plugins.module_utils import patroni_api as api
 from ansible_collections.hastack.platform.plugins.modules import patroni_pause
 from ansible_collections.hastack.platform.tests.unit.plugins.module_utils.test_patroni_api import (
-    ENDPOINTS, FakePatroni, FakeTime,
+    ENDPOINTS, FakePatroni, serve,
 )
-from ansible_collections.hastack.platform.tests.unit.plugins.modules.utils import ExitJson, FailJson, run_module
+from ansible_collections.hastack.platform.tests.unit.plugins.modules.utils import ExitJson, FailJson, module_result
 
 AUTH = dict(endpoints=ENDPOINTS, username='patroni', password='s3cret')
 
 
 @pytest.fixture
 def fake(monkeypatch):
-    patroni = FakePatroni()
-    monkeypatch.setattr(api, 'open_url', patroni)
-    monkeypatch.setattr(api, 'time', FakeTime())
-    return patroni
+    return serve(monkeypatch, FakePatroni())
 
 
 def result_of(monkeypatch, args, outcome=ExitJson):
-    with pytest.raises(outcome) as caught:
-        run_module(monkeypatch, patroni_pause, dict(AUTH, **args))
-    return caught.value.args[0]
+    return module_result(monkeypatch, patroni_pause, dict(AUTH, **args), outcome)
 
 
 def test_pause_then_pause_again_changes_once(monkeypatch, fake):

@@ -2,22 +2,18 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.hastack.platform.plugins.module_utils import patroni_api as api
 from ansible_collections.hastack.platform.plugins.modules import patroni_switchover
 from ansible_collections.hastack.platform.tests.unit.plugins.module_utils.test_patroni_api import (
-    ENDPOINTS, FakePatroni, FakeTime,
+    ENDPOINTS, FakePatroni, serve,
 )
-from ansible_collections.hastack.platform.tests.unit.plugins.modules.utils import ExitJson, FailJson, run_module
+from ansible_collections.hastack.platform.tests.unit.plugins.modules.utils import ExitJson, FailJson, module_result, run_module
 
 AUTH = dict(endpoints=ENDPOINTS, ca_file='/etc/hastack/tls/ca.crt', username='patroni', password='s3cret')
 
 
 @pytest.fixture
 def fake(monkeypatch):
-    patroni = FakePatroni()
-    monkeypatch.setattr(api, 'open_url', patroni)
-    monkeypatch.setattr(api, 'time', FakeTime())
-    return patroni
+    return serve(monkeypatch, FakePatroni())
 
 
 def leaderless(fake):
@@ -25,9 +21,7 @@ def leaderless(fake):
 
 
 def result_of(monkeypatch, args, outcome=ExitJson):
-    with pytest.raises(outcome) as caught:
-        run_module(monkeypatch, patroni_switchover, dict(AUTH, **args))
-    return caught.value.args[0]
+    return module_result(monkeypatch, patroni_switchover, dict(AUTH, **args), outcome)
 
 
 def test_switches_over_to_the_best_candidate(monkeypatch, fake):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
@@ -34,6 +36,13 @@ def run_module(monkeypatch, module, args):
     else:
         with patch_module_args(args):
             module.main()
+
+
+def module_result(monkeypatch, module, args, outcome=ExitJson):
+    """The result dict module.main() ends with for args; outcome says whether it exits or fails."""
+    with pytest.raises(outcome) as caught:
+        run_module(monkeypatch, module, args)
+    return caught.value.args[0]
 
 
 class FakePaths(object):
