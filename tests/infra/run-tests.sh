@@ -14,11 +14,10 @@ passed=0
 failed=0
 failures=()
 
-# remove_scenario_hosts [NAME]: one scenario's hosts and network, or every scenario's.
-# (`make scenario S=x` may run beside another scenario; it removes only its own.)
+# remove_scenario_hosts NAME: one scenario's hosts and network, never another's
+# (scenarios of this or another checkout may run side by side).
 remove_scenario_hosts() {
-  local filter=label=hastack.purpose=molecule
-  [ -n "${1:-}" ] && filter=label=hastack.scenario=$1
+  local filter=label=hastack.scenario=${1:?scenario name}
   docker ps -aq --filter "$filter" | xargs -r docker rm -f >/dev/null 2>&1
   docker network ls -q --filter "$filter" | xargs -r docker network rm >/dev/null 2>&1
   return 0
