@@ -3,7 +3,13 @@ time, and records every commit the server acknowledged, with the address of
 the server that took it. Used by the postgresql scenario and make bench-failover.
 
 Bounded: it stops after max_seconds or max_rows, whichever comes first.
+Run as a script it writes in the background of a whole Molecule sequence
+(the engine scenario's adoption) until a stop file appears, then saves what
+it saw as JSON.
 """
+import argparse
+import json
+import os
 import threading
 import time
 
@@ -114,3 +120,31 @@ def missing_rows(dsn, acked):
     finally:
         conn.close()
     return sorted(row_id for row_id, _server, _at in acked if row_id not in present)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", required=True)
+    parser.add_argument("--port", type=int, default=5432)
+    parser.add_argument("--dbname", required=True)
+    parser.add_argument("--user", required=True)
+    parser.add_argument("--password-file", required=True, help="never the password itself on a command line")
+    parser.add_argument("--rate", type=float, default=20.0)
+    parser.add_argument("--max-seconds", type=float, default=1200.0)
+    parser.add_argument("--stop-file", required=True, help="the writer stops once this file exists")
+    parser.add_argument("--out", required=True, help="JSON of acknowledged rows and errors, written at the end")
+    args = parser.parse_args()
+    with open(args.password_file) as handle:
+        password = handle.read().split()[0]
+    dsn = "host=%s port=%d dbname=%s user=%s password=%s" % (args.host, args.port, args.dbname, args.user, password)
+    writer = Writer(dsn, rate=args.rate, max_seconds=args.max_seconds).start(ready_timeout=120)
+    while writer._thread.is_alive() and not os.path.exists(args.stop_file):  # pylint: disable=protected-access
+        time.sleep(0.5)
+    writer.stop()
+    with open(args.out + ".tmp", "w") as handle:
+        json.dump({"interval": writer.interval, "acked": writer.acked, "errors": writer.errors}, handle)
+    os.rename(args.out + ".tmp", args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -27,7 +27,7 @@ def api(host, path, target=None, method="GET", scheme="https", body=None, user=N
         command += ["-H", "Content-Type: application/json", "--data", json.dumps(body)]
     if user is not None:
         command += ["-u", user]
-    command.append("%s://%s:8008%s" % (scheme, ADDRESS[target], path))
+    command.append("%s://%s:8009%s" % (scheme, ADDRESS[target], path))
     result = docker(*command)
     text, _newline, status = result.stdout.rpartition("\n")
     return int(status) if status.strip().isdigit() else 0, text
