@@ -84,13 +84,14 @@ galaxy_importer() {
   [ $rc -eq 0 ] && ! grep -qE '^(ERROR|WARNING):' importer.log
 }
 
-scenario() {  # create, converge, idempotence, a clean --check, verify; remove the hosts always
+scenario() {  # create, prepare (when it has one), converge, idempotence, a clean --check, verify; remove the hosts always
   local s=$1 rc
   # Forget state an interrupted run may have left (Molecule would skip create).
   remove_scenario_hosts "$s"
   molecule reset -s "$s" >/dev/null 2>&1
   # No separate `molecule syntax`: converge parses the same playbooks first.
   molecule create -s "$s" &&
+    { [ ! -f "molecule/$s/prepare.yml" ] || molecule prepare -s "$s"; } &&
     molecule converge -s "$s" &&
     molecule idempotence -s "$s" &&
     molecule check -s "$s" | tee "$logs/scenario-$s.check.log" && check_made_no_change "$logs/scenario-$s.check.log" &&

@@ -61,9 +61,3 @@ def test_the_manual_engine_is_gone():
         assert not target.socket("tcp://%s:8008" % ADDRESS[host]).is_listening, host
         assert "8008" not in target.run("nft list chain inet hastack input").stdout, host
 
-
-def test_rewind_role_can_read_a_primary_s_files():
-    lead = wait_for(lambda: healthy("db1"), "a healthy cluster", timeout=120)[0]
-    rows = sql(lead, "SELECT has_function_privilege('rewinder', 'pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)',"
-                     " 'EXECUTE'), rolcanlogin FROM pg_roles WHERE rolname = 'rewinder'")
-    assert rows == [["t", "t"]]
