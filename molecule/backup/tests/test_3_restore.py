@@ -1,5 +1,7 @@
 """restore.yml: refusals change nothing; a point-in-time restore shows exactly
-the rows written before the time; the standby follows the restored primary."""
+the rows written before the time; the standby follows the restored primary.
+Under Patroni the restore is Patroni's own bootstrap (pgbackrest restore into
+an empty data directory on the target, which then leads)."""
 import time
 
 from conftest import DBS, backups, node, primary, run_playbook, sql, wait_for
@@ -47,7 +49,8 @@ def test_point_in_time_restore_keeps_exactly_the_rows_written_before_the_time():
     sql("db1", "INSERT INTO pitr (n) VALUES (1000)")
     wait_for(lambda: sql("db2", "SELECT count(*) FROM pitr") == "101", "the new row on the re-cloned standby")
     assert sql("db1", "SELECT state FROM pg_stat_replication") == "streaming"
-    assert not node("db2").file("/var/lib/postgresql/15/main.before-restore").exists
+    for host in DBS:
+        assert not node(host).file("/var/lib/postgresql/15/main.before-restore").exists, host
     # The recovery target stays behind: nothing would make a standby stop at it.
     assert "recovery_target" not in node("db1").file("/var/lib/postgresql/15/main/postgresql.auto.conf").content_string
     assert sql("db2", "SELECT pg_is_in_recovery()", "postgres") == "t"
