@@ -23,7 +23,7 @@ help:
 	@echo "make test-fast  static gates and unit tests"
 	@echo "make scenario S=common   one Molecule scenario"
 	@echo "make bench-vip  VIP gap when the active load balancer dies (frontdoor hosts)"
-	@echo "make bench-failover  write gap and loss through switchover and failover (failover hosts)"
+	@echo "make bench-failover  write gap and loss through switchover and automatic failover under Patroni, and 60 s of full CPU that must not fail over (engine hosts; BENCH_ARGS=\"--leases 30,10,10\")"
 	@echo "make bench-deploy  200 req/s through a rolling deploy and a rollback; scaling over 1-3 app hosts; TLS to the database on vs off (deploy hosts; BENCH_ARGS=--only-tls for the last alone)"
 	@echo "make bench-backup  backup, drill and restore times for a ~1 GB database (backup hosts)"
 
@@ -84,7 +84,7 @@ bench-vip: venv image
 	  python bench/vip.py --vip 10.231.23.100 --containers frontdoor-lb1,frontdoor-lb2
 
 bench-failover: venv image
-	@bench/with-scenario.sh postgresql python bench/failover.py --vip 10.231.22.100
+	@bench/with-scenario.sh engine python bench/failover.py --vip 10.231.30.100 --prefix engine- --hosts db1=10.231.30.31,db2=10.231.30.32,db3=10.231.30.33 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(WORK) tests/output importer_result.json
