@@ -60,4 +60,3 @@ def test_the_manual_engine_is_gone():
         assert not target.socket("tcp://0.0.0.0:8008").is_listening, host
         assert not target.socket("tcp://%s:8008" % ADDRESS[host]).is_listening, host
         assert "8008" not in target.run("nft list chain inet hastack input").stdout, host
-
