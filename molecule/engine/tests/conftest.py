@@ -15,6 +15,7 @@ DBS = ["db1", "db2", "db3"]
 ADDRESS = {"db1": "10.231.30.31", "db2": "10.231.30.32", "db3": "10.231.30.33"}
 HOST_OF = {address: name for name, address in ADDRESS.items()}
 VIP = "10.231.30.100"
+NETWORK = "hastack-engine"
 CA = "/etc/hastack/tls/ca.crt"
 
 

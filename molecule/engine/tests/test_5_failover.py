@@ -1,14 +1,16 @@
 """Automatic failover, no playbook run, while a writer inserts numbered rows
-through the VIP: the leader's host dies (docker kill) or freezes past the
-lease (docker pause). A replica takes the lease by itself, writes resume on
-it, no acknowledged row is lost, the old leader never takes a write again
-and comes back as a replica."""
+through the VIP: the leader's host dies (docker kill), freezes past the
+lease (docker pause) or is cut off from the network while it keeps running.
+A replica takes the lease by itself, writes resume on it, no acknowledged
+row is lost, the old leader never takes a write again and comes back as a
+replica. Then every db host restarts at once and the cluster comes back by
+itself."""
 import time
 
 import pytest
 
 from conftest import (
-    ADDRESS, DBS, PREFIX, Writer, docker, haproxy_states, healthy, hosts_with_changes, leader, missing_rows, node,
+    ADDRESS, DBS, NETWORK, PREFIX, Writer, docker, haproxy_states, healthy, hosts_with_changes, leader, missing_rows, node,
     record, routed_to, run_playbook, settled, sql, timeline, up, wait_for, writer_dsn,
 )
 
@@ -16,7 +18,7 @@ from conftest import (
 @pytest.fixture(scope="module")
 def writer():
     wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
-    started = Writer(writer_dsn(), rate=20, max_seconds=900).start()
+    started = Writer(writer_dsn(), rate=20, max_seconds=1800).start()
     wait_for(lambda: len(started.acked) >= 20, "the writer's first acknowledged rows")
     yield started
     started.stop()
@@ -34,6 +36,23 @@ def back_as_replica(old, new):
     assert sql(old, "SELECT pg_is_in_recovery()") == [["t"]]
     wait_for(lambda: timeline(old) == timeline(new), "%s on %s's timeline" % (old, new), timeout=60)
     wait_for(lambda: routed_to(new), "haproxy to take %s back for reads" % old, timeout=60)
+
+
+def only_new_leader_up_for_writes(new):
+    """While the old leader comes back and learns it lost the lease, and across
+    a reload of haproxy, only the new leader may be UP for writes."""
+    samples = []
+    reloaded = False
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        states = haproxy_states()
+        if states:
+            samples.append(up(states, "postgresql_primary"))
+        if not reloaded and time.monotonic() > deadline - 12:
+            assert node("lb1").run("systemctl reload haproxy").rc == 0
+            reloaded = True
+        time.sleep(0.2)
+    assert samples and [sample for sample in samples if sample != [new]] == []
 
 
 def test_killed_leader_is_replaced_without_losing_a_write(writer):
@@ -85,20 +104,7 @@ def test_frozen_leader_is_replaced_and_never_takes_a_write_again(writer):
                "%.2f" % (first[2] - frozen))
     finally:
         assert docker("unpause", PREFIX + old).returncode == 0
-    # While the old leader wakes up and learns it lost the lease, and across a
-    # reload of haproxy, only the new leader may be UP for writes.
-    samples = []
-    reloaded = False
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        states = haproxy_states()
-        if states:
-            samples.append(up(states, "postgresql_primary"))
-        if not reloaded and time.monotonic() > deadline - 12:
-            assert node("lb1").run("systemctl reload haproxy").rc == 0
-            reloaded = True
-        time.sleep(0.2)
-    assert samples and [sample for sample in samples if sample != [new]] == []
+    only_new_leader_up_for_writes(new)
     back_as_replica(old, new)
     acked = list(writer.acked)
     assert [row for row in acked if row[2] >= frozen and row[1] == ADDRESS[old]] == []
@@ -106,4 +112,46 @@ def test_frozen_leader_is_replaced_and_never_takes_a_write_again(writer):
     wait_for(lambda: writer.first_ack_after(now, ADDRESS[new]), "writes acknowledged by %s after the freeze" % new)
     lost = missing_rows(writer_dsn(), acked)
     record("freeze of %s: acknowledged rows lost" % old, "%d of %d" % (len(lost), len(acked)))
+    assert lost == []
+
+
+def test_partitioned_leader_is_replaced_and_never_takes_a_write_again(writer):
+    old = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)[0]
+    survivors = [host for host in DBS if host != old]
+    assert docker("network", "disconnect", NETWORK, PREFIX + old).returncode == 0
+    cut = time.monotonic()
+    try:
+        new = wait_for(lambda: new_leader(survivors), "a new leader among %s" % survivors, timeout=180, every=1)
+        first = wait_for(lambda: writer.first_ack_after(cut, ADDRESS[new]), "a write acknowledged by " + new,
+                         timeout=120, every=1)
+        record("partition of %s: cut to first write acknowledged by %s through the VIP (s)" % (old, new),
+               "%.2f" % (first[2] - cut))
+        # Still running but cut off, it must have stopped being a primary by itself.
+        wait_for(lambda: sql(old, "SELECT pg_is_in_recovery()") != [["f"]], "%s to demote itself" % old, timeout=60)
+    finally:
+        assert docker("network", "connect", "--ip", ADDRESS[old], NETWORK, PREFIX + old).returncode == 0
+    only_new_leader_up_for_writes(new)
+    back_as_replica(old, new)
+    acked = list(writer.acked)
+    assert [row for row in acked if row[2] >= cut and row[1] == ADDRESS[old]] == []
+    lost = missing_rows(writer_dsn(), acked)
+    record("partition of %s: acknowledged rows lost" % old, "%d of %d" % (len(lost), len(acked)))
+    assert lost == []
+
+
+def test_every_db_host_restarts_at_once_and_the_cluster_comes_back(writer):
+    lead = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)[0]
+    before = timeline(lead)
+    restarted = time.monotonic()
+    # --time 0: killed, not stopped, as a rack losing power.
+    assert docker("restart", "--time", "0", *[PREFIX + host for host in DBS]).returncode == 0
+    view = wait_for(settled, "one leader, two streaming replicas and haproxy routing to it", timeout=300, every=2)
+    first = wait_for(lambda: writer.first_ack_after(restarted, ADDRESS[view[0]]), "a write after the restart",
+                     timeout=120, every=1)
+    record("restart of every db host: restart to first write acknowledged by %s (s)" % view[0],
+           "%.2f" % (first[2] - restarted))
+    assert timeline(view[0]) >= before
+    acked = list(writer.acked)
+    lost = missing_rows(writer_dsn(), acked)
+    record("restart of every db host: acknowledged rows lost", "%d of %d" % (len(lost), len(acked)))
     assert lost == []
