@@ -30,6 +30,10 @@ failure_excerpt() {
   if [ -n "$lines" ]; then echo "$lines"; else tail -n 25 "$1"; fi
 }
 
+# Seconds one scenario may take before it is killed (SCENARIO_TIMEOUT, e.g.
+# for a slow machine or one that runs two scenarios at once).
+scenario_limit=${SCENARIO_TIMEOUT:-1500}
+
 gate() {  # gate NAME TIMEOUT_S COMMAND...
   local name=$1 limit=$2 start rc
   shift 2
@@ -138,11 +142,11 @@ case $mode in
     if [ "$mode" = full ]; then
       gate build-install-syntax 300 build_install
       gate galaxy-importer 300 galaxy_importer
-      for s in $(scenarios); do gate "scenario-$s" 1500 scenario "$s"; done
+      for s in $(scenarios); do gate "scenario-$s" "$scenario_limit" scenario "$s"; done
     fi
     ;;
   scenario)
-    gate "scenario-$2" 1500 scenario "$2"
+    gate "scenario-$2" "$scenario_limit" scenario "$2"
     ;;
   *) echo "usage: $0 fast|full|scenario NAME" >&2; exit 2 ;;
 esac
