@@ -5,6 +5,8 @@ import json
 import os
 import sys
 
+import pytest
+
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
 from scenario_helpers import (  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
     CONTAINER_PREFIX as PREFIX, converge, docker, hosts_with_changes, node, run_playbook, secret, wait_for,
@@ -128,3 +130,13 @@ def record(what, value):
     path = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], ".work", "logs", "engine-figures.txt")
     with open(path, "a") as handle:
         handle.write("%s: %s\n" % (what, value))
+
+
+@pytest.fixture(scope="module")
+def writer():
+    """Numbered rows through the VIP at 20 a second for a test module (bounded: 30 minutes at most)."""
+    wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
+    started = Writer(writer_dsn(), rate=20, max_seconds=1800).start()
+    wait_for(lambda: len(started.acked) >= 20, "the writer's first acknowledged rows")
+    yield started
+    started.stop()

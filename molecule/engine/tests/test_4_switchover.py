@@ -5,25 +5,13 @@ the db group, and a failover while the leader runs, are refused before any
 change."""
 import time
 
-import pytest
-
 from conftest import (
-    ADDRESS, HOST_OF, Writer, hosts_with_changes, leader, missing_rows, record, routed_to, run_playbook, settled,
+    ADDRESS, HOST_OF, hosts_with_changes, leader, missing_rows, record, routed_to, run_playbook, settled,
     wait_for, writer_dsn,
 )
 
 # The member that took writes, in order; the writer must show exactly this sequence.
 LEADERS = []
-
-
-@pytest.fixture(scope="module")
-def writer():
-    lead = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)[0]
-    LEADERS.append(lead)
-    started = Writer(writer_dsn(), rate=20, max_seconds=900).start()
-    wait_for(lambda: len(started.acked) >= 20, "the writer's first acknowledged rows")
-    yield started
-    started.stop()
 
 
 def switch(writer, target=None):
@@ -41,6 +29,7 @@ def switch(writer, target=None):
 
 
 def test_three_switchovers_in_a_row(writer):
+    LEADERS.append(wait_for(settled, "one leader that haproxy routes writes to", timeout=120)[0])
     first_target = [host for host in ADDRESS if host != LEADERS[-1]][0]
     switch(writer, first_target)
     switch(writer)

@@ -7,21 +7,10 @@ replica. Then every db host restarts at once and the cluster comes back by
 itself."""
 import time
 
-import pytest
-
 from conftest import (
-    ADDRESS, DBS, NETWORK, PREFIX, Writer, docker, haproxy_states, healthy, hosts_with_changes, leader, missing_rows, node,
+    ADDRESS, DBS, NETWORK, PREFIX, docker, haproxy_states, healthy, hosts_with_changes, leader, missing_rows, node,
     record, routed_to, run_playbook, settled, sql, timeline, up, wait_for, writer_dsn,
 )
-
-
-@pytest.fixture(scope="module")
-def writer():
-    wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
-    started = Writer(writer_dsn(), rate=20, max_seconds=1800).start()
-    wait_for(lambda: len(started.acked) >= 20, "the writer's first acknowledged rows")
-    yield started
-    started.stop()
 
 
 def new_leader(survivors):

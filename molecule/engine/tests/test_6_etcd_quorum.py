@@ -4,18 +4,7 @@ still reaches every member, keeps taking writes and nothing is promoted;
 with etcd back the cluster carries on as before."""
 import time
 
-import pytest
-
-from conftest import ADDRESS, Writer, missing_rows, node, primaries, record, routed_to, settled, wait_for, writer_dsn
-
-
-@pytest.fixture(scope="module")
-def writer():
-    wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
-    started = Writer(writer_dsn(), rate=20, max_seconds=600).start()
-    wait_for(lambda: len(started.acked) >= 20, "the writer's first acknowledged rows")
-    yield started
-    started.stop()
+from conftest import ADDRESS, missing_rows, node, primaries, record, routed_to, settled, wait_for, writer_dsn
 
 
 def test_leader_keeps_writing_without_etcd_quorum_and_nothing_promotes(writer):

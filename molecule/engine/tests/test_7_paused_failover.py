@@ -5,10 +5,8 @@ and once resumed the old leader comes back as a replica."""
 import json
 import time
 
-import pytest
-
 from conftest import (
-    ADDRESS, DBS, PREFIX, Writer, api, docker, haproxy_states, leader, missing_rows, primaries, run_playbook, secret,
+    ADDRESS, DBS, PREFIX, api, docker, haproxy_states, leader, missing_rows, primaries, run_playbook, secret,
     settled, up, wait_for, writer_dsn,
 )
 from test_5_failover import back_as_replica
@@ -28,15 +26,6 @@ def set_pause(host, paused):
     for name in DBS:
         if docker("inspect", "-f", "{{.State.Running}}", PREFIX + name).stdout.strip() == "true":
             wait_for(lambda n=name: applied(n), "%s to show pause=%s" % (name, paused), timeout=60, every=1)
-
-
-@pytest.fixture(scope="module")
-def writer():
-    wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
-    started = Writer(writer_dsn(), rate=20, max_seconds=600).start()
-    wait_for(lambda: len(started.acked) >= 20, "the writer's first acknowledged rows")
-    yield started
-    started.stop()
 
 
 def test_paused_cluster_fails_over_only_through_the_playbook(writer):

@@ -6,10 +6,8 @@ replica first and the former leader restarts as a replica. No acknowledged
 row is lost."""
 import time
 
-import pytest
-
 from conftest import (
-    ADDRESS, DBS, Writer, converge, hosts_with_changes, leader, members, missing_rows, record, settled, sql, wait_for,
+    ADDRESS, DBS, converge, hosts_with_changes, leader, members, missing_rows, record, settled, sql, wait_for,
     writer_dsn,
 )
 
@@ -19,15 +17,6 @@ SETTING = ["-e", "postgresql_max_connections=210"]
 def started_at():
     """{host: postmaster start time} for every db host."""
     return {host: (sql(host, "SELECT pg_postmaster_start_time()") or [[None]])[0][0] for host in DBS}
-
-
-@pytest.fixture(scope="module")
-def writer():
-    wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
-    started = Writer(writer_dsn(), rate=20, max_seconds=600).start()
-    wait_for(lambda: len(started.acked) >= 20, "the writer's first acknowledged rows")
-    yield started
-    started.stop()
 
 
 def test_replicas_restart_and_the_leader_waits(writer):
