@@ -6,7 +6,7 @@ change."""
 import time
 
 from conftest import (
-    ADDRESS, HOST_OF, hosts_with_changes, leader, missing_rows, record, routed_to, run_playbook, settled,
+    ADDRESS, HOST_OF, hosts_with_changes, leader, missing_rows, node, record, routed_to, run_playbook, settled,
     wait_for, writer_dsn,
 )
 
@@ -72,3 +72,20 @@ def test_switchover_to_a_host_outside_the_db_group_is_refused(writer):
 def test_failover_while_the_leader_runs_is_refused(writer):
     lead, out = refused(writer, "failover")
     assert "Refusing the failover: the leader %s still runs" % lead in out, out
+
+
+def test_switchover_to_a_replica_that_does_not_stream_is_refused(writer):
+    lead, replicas = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
+    down = replicas[0]
+    assert node(down).run("systemctl stop patroni").rc == 0
+    try:
+        rc, out = run_playbook("switchover", "-e", "target=" + down)
+        assert rc != 0, out
+        assert hosts_with_changes(out) == [], out
+        assert ("%s is not a member" % down in out or "%s is stopped, not streaming" % down in out
+                or "%s is in no known state, not streaming" % down in out), out
+        assert leader(lead) == lead
+    finally:
+        assert node(down).run("systemctl start patroni").rc == 0
+    wait_for(settled, "%s streaming again" % down, timeout=180)
+    assert leader(lead) == lead
