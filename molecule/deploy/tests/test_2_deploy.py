@@ -65,11 +65,11 @@ def test_a_bad_version_or_a_missing_secret_is_refused():
 
 
 def test_a_deploy_is_refused_while_the_database_is_down():
-    docker("exec", PREFIX + "db1", "systemctl", "stop", "postgresql@15-main")
+    docker("exec", PREFIX + "db1", "systemctl", "stop", "patroni")
     try:
         rc, output = deploy("2.0.0")
     finally:
-        docker("exec", PREFIX + "db1", "systemctl", "start", "postgresql@15-main")
+        docker("exec", PREFIX + "db1", "systemctl", "start", "patroni")
     assert rc != 0 and "not ready for a deploy" in output, output[-2000:]
     assert {name: release(name) for name in APPS} == {name: "1.0.0" for name in APPS}
     wait_for(lambda: served_versions(5) == {"1.0.0": set(APPS)}, "the app to serve again", timeout=60)
