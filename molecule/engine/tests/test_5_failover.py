@@ -8,7 +8,7 @@ itself."""
 import time
 
 from conftest import (
-    ADDRESS, DBS, NETWORK, PREFIX, docker, haproxy_states, healthy, hosts_with_changes, leader, missing_rows, node,
+    ADDRESS, DBS, NETWORK, PREFIX, docker, haproxy_states, healthy, hosts_with_changes, leader, members, missing_rows, node,
     record, routed_to, run_playbook, settled, sql, timeline, up, wait_for, writer_dsn,
 )
 
@@ -111,8 +111,13 @@ def test_partitioned_leader_is_replaced_and_never_takes_a_write_again(writer):
     cut = time.monotonic()
     try:
         new = wait_for(lambda: new_leader(survivors), "a new leader among %s" % survivors, timeout=180, every=1)
-        first = wait_for(lambda: writer.first_ack_after(cut, ADDRESS[new]), "a write acknowledged by " + new,
-                         timeout=120, every=1)
+        try:
+            first = wait_for(lambda: writer.first_ack_after(cut, ADDRESS[new]), "a write acknowledged by " + new,
+                             timeout=120, every=1)
+        except AssertionError as exc:
+            raise AssertionError("%s; members: %s; replication on %s: %s; haproxy: %s; writer's last errors: %s" % (
+                exc, members(new), new, sql(new, "SELECT application_name, state, sync_state FROM pg_stat_replication"),
+                haproxy_states(), writer.errors[-3:])) from exc
         record("partition of %s: cut to first write acknowledged by %s through the VIP (s)" % (old, new),
                "%.2f" % (first[2] - cut))
         # Still running but cut off, it must have stopped being a primary by itself.
