@@ -51,3 +51,24 @@ def test_a_reload_drops_no_request_and_no_session():
     assert len(codes) == 300 and set(codes) == {"200"}, "non-200 answers: %s" % sorted(set(codes))
     assert results["sql"].rc == 0 and results["sql"].stdout.split()[-1] == "42", results["sql"].stderr
     assert psql(5432, "SELECT 1") == "1"
+
+
+def test_a_session_left_with_the_old_worker_ends_after_hard_stop_after():
+    """The old worker checks no server after a reload: a session it keeps would
+    outlive its server's failure, so it ends after haproxy_hard_stop_after (10 s here)."""
+    active = wait_for(lambda: single_holder(DB_VIP), "one holder of the db VIP")
+    results = {}
+
+    def session():
+        results["sql"] = node("db1").run(
+            "PGPASSWORD=%s psql -XAt 'host=%s port=5432 user=probe dbname=postgres' -c 'SELECT pg_sleep(60)' -c 'SELECT 42'",
+            secret("probe.pw"), DB_VIP)
+
+    worker = threading.Thread(target=session)
+    worker.start()
+    wait_for(lambda: "pg_sleep" in psql(5432, "SELECT string_agg(query, ',') FROM pg_stat_activity WHERE usename = 'probe'"),
+             "the session to run", timeout=10)
+    assert node(active).run("systemctl reload haproxy").rc == 0
+    worker.join(120)
+    assert results["sql"].rc != 0 and "42" not in results["sql"].stdout, results["sql"]
+    assert psql(5432, "SELECT 1") == "1"

@@ -77,6 +77,15 @@ def runs():
             # ops1 at app1's address; a stats login haproxy.cfg cannot hold.
             "fourth": extra({"haproxy_stats_user": "stats admin"})
             + inventory_dir(root, "duplicate", host_vars={"ops1": {"hastack_address": ADDRESS["app1"]}}),
+            # The database's own input, one run each (a host stops at its first failed check).
+            "hba": extra({"postgresql_hba_rules": [{"database": "app", "user": "app", "address": "10.231.28.0/33"}]}),
+            "no_replication_password": extra({"postgresql_replication_password": ""}),
+            "no_api_password": extra({"postgresql_patroni_api_password": ""}),
+            "user_without_password": extra({"postgresql_users": [{"name": "reporting"}]}),
+            # TLS on without the CA passphrase, a wildcard name and a rule around TLS: all named in one run.
+            "tls": extra({"pki_ca_passphrase": "", "pki_extra_names": ["db1.example.internal", "*.example.internal"],
+                          "postgresql_hba_rules": [{"type": "hostnossl", "database": "app", "user": "app",
+                                                    "address": "10.231.28.0/24"}]}),
             # A production-like inventory: a clear vault file is an error; an encrypted one is fine.
             "vault_required": extra({"hastack_require_encrypted_vault": True})
             + ["--vault-password-file", password_file]
@@ -156,3 +165,22 @@ def test_a_clear_vault_file_is_an_error_where_the_inventory_requires_encryption(
     assert "ansible-vault encrypt <file>" in message
     # The encrypted one was read (with the vault password) and is not named.
     assert "host_vars/db1/vault.yml" not in output
+
+
+def test_the_databases_input_is_named_with_its_fix(runs):
+    failed = refused(runs["hba"], hosts=())[0]
+    assert "Invalid network(s) 10.231.28.0/33 in postgresql_hba_rules" in failed["db1"]
+    failed = refused(runs["no_replication_password"], hosts=())[0]
+    assert "postgresql_replication_password is not set" in failed["db1"] and "vault" in failed["db1"]
+    failed = refused(runs["no_api_password"], hosts=())[0]
+    assert "postgresql_engine is patroni on db1, which needs postgresql_patroni_api_password" in failed["db1"]
+    assert "vault_postgresql_patroni_api_password" in failed["db1"]
+    failed = refused(runs["user_without_password"], hosts=())[0]
+    assert "These postgresql_users have no password: reporting" in failed["db1"]
+
+
+def test_tls_input_is_named_in_one_run(runs):
+    _failed, output = refused(runs["tls"], hosts=())
+    assert "pki_ca_passphrase is not set" in output and "vault" in output
+    assert "*.example.internal, not DNS names" in output
+    assert "hostnossl rules that let clients in without TLS" in output

@@ -5,9 +5,8 @@ import os
 import psycopg2
 import pytest
 
-from conftest import ADDRESS, VIP, node, secret, value as sql
+from conftest import ADDRESS, CA, DBS, VIP, leader, node, secret, settled, sql, wait_for
 
-CA = "/etc/hastack/tls/ca.crt"
 # The CA as the controller holds it (the inventory's pki directory).
 CONTROLLER_CA = os.path.join(os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"]), ".pki", "ca.crt")
 
@@ -16,11 +15,18 @@ def psql(client, conninfo, query, password):
     return node(client).run("PGPASSWORD=%s PGCONNECT_TIMEOUT=5 psql -X -At %s -c %s", password, conninfo, query)
 
 
+def roles():
+    """(leader, a replica, the other replica) once one leader runs."""
+    lead = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)[0]
+    others = [host for host in DBS if host != lead]
+    return [lead] + others
+
+
 def test_ca_key_stays_on_the_controller_and_host_keys_are_private():
     with open(os.path.join(os.path.dirname(CONTROLLER_CA), "ca.key")) as handle:
         ca_key = handle.read().splitlines()
     assert ca_key[0] == "-----BEGIN ENCRYPTED PRIVATE KEY-----"
-    for host in ("lb1", "db1", "db2", "db3"):
+    for host in ["lb1"] + DBS:
         key = node(host).file("/etc/hastack/tls/host.key")
         assert key.mode == 0o640 and key.user == "root" and key.group == "ssl-cert"
         # no copy of the CA key anywhere a host keeps files
@@ -30,31 +36,34 @@ def test_ca_key_stays_on_the_controller_and_host_keys_are_private():
 
 
 def test_client_without_tls_is_refused_and_nothing_changes():
-    password = secret("app.pw")
-    attempt = psql("db3", "host=db1 dbname=app user=app sslmode=disable", "CREATE TABLE tls_probe (id int)", password)
+    lead, _replica, client = roles()
+    attempt = psql(client, "host=%s dbname=app user=app sslmode=disable" % lead, "CREATE TABLE tls_probe (id int)",
+                   secret("app.pw"))
     assert attempt.rc != 0
     assert "no pg_hba.conf entry" in attempt.stderr and "no encryption" in attempt.stderr
     # replication without TLS is refused too, from a db host the hba names
-    repl = node("db3").run(
+    repl = node(client).run(
         "PGPASSFILE=/var/lib/postgresql/.pgpass runuser -u postgres -- psql -X -At "
-        "'host=%s user=replicator dbname=postgres replication=true sslmode=disable' -c IDENTIFY_SYSTEM" % ADDRESS["db1"])
+        "'host=%s user=replicator dbname=postgres replication=true sslmode=disable' -c IDENTIFY_SYSTEM" % ADDRESS[lead])
     assert repl.rc != 0 and "no encryption" in repl.stderr
-    assert sql("db1", "SELECT to_regclass('tls_probe') IS NULL", database="app") == "t"
+    assert sql(lead, "SELECT to_regclass('tls_probe') IS NULL", "app") == [["t"]]
 
 
 def test_verified_client_by_name_is_let_in():
-    ok = psql("db3", "host=db1 dbname=app user=app sslmode=verify-full sslrootcert=%s" % CA,
+    lead, _replica, client = roles()
+    ok = psql(client, "host=%s dbname=app user=app sslmode=verify-full sslrootcert=%s" % (lead, CA),
               "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", secret("app.pw"))
     assert ok.rc == 0, ok.stderr
     assert ok.stdout.strip() == "t"
 
 
-def test_another_db_host_cannot_pass_for_db1():
-    """db2 holds a valid certificate of the same CA, but not for the name db1."""
-    attempt = psql("db3", "host=db1 hostaddr=%s dbname=app user=app sslmode=verify-full sslrootcert=%s"
-                   % (ADDRESS["db2"], CA), "SELECT 1", secret("app.pw"))
+def test_another_db_host_cannot_pass_for_the_leader():
+    """A replica holds a valid certificate of the same CA, but not for the leader's name."""
+    lead, replica, client = roles()
+    attempt = psql(client, "host=%s hostaddr=%s dbname=app user=app sslmode=verify-full sslrootcert=%s"
+                   % (lead, ADDRESS[replica], CA), "SELECT 1", secret("app.pw"))
     assert attempt.rc != 0
-    assert 'does not match host name "db1"' in attempt.stderr
+    assert 'does not match host name "%s"' % lead in attempt.stderr
 
 
 def writer(**options):
@@ -63,7 +72,7 @@ def writer(**options):
 
 
 def test_client_through_the_db_alias_verifies_the_name():
-    """What an app host does: dial db (the VIP), haproxy passes TLS through to the primary."""
+    """What an app host does: dial db (the VIP), haproxy passes TLS through to the leader."""
     conn = writer(host="db", hostaddr=VIP, sslmode="verify-full", sslrootcert=CONTROLLER_CA)
     try:
         with conn.cursor() as cur:
@@ -86,9 +95,12 @@ def test_a_server_certificate_of_another_ca_is_refused():
         writer(host="db", hostaddr=VIP, sslmode="verify-full", sslrootcert="/etc/ssl/certs/ca-certificates.crt").close()
 
 
-def test_replication_runs_over_tls_and_verifies_the_primary():
-    rows = sql("db1", "SELECT r.application_name, s.ssl FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)"
-                      " ORDER BY 1").splitlines()
-    assert rows == ["db2|t", "db3|t"]
-    for standby in ("db2", "db3"):
-        assert "sslmode=verify-full sslrootcert=%s" % CA in sql(standby, "SHOW primary_conninfo")
+def test_replication_runs_over_tls_and_verifies_the_leader():
+    lead, *replicas = roles()
+    rows = sql(lead, "SELECT r.application_name, s.ssl FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)"
+                     " ORDER BY 1")
+    assert rows == [[host, "t"] for host in sorted(replicas)]
+    for replica in replicas:
+        assert "sslmode=verify-full" in sql(replica, "SHOW primary_conninfo")[0][0]
+        assert "sslrootcert=%s" % CA in sql(replica, "SHOW primary_conninfo")[0][0]
+    assert leader(lead) == lead
