@@ -7,10 +7,11 @@ lb, three db hosts) it runs:
 
 - --switchovers planned switchovers back and forth (switchover.yml);
 - a hard failover in synchronous (quorum) mode: `docker kill` of the primary.
-  --engine patroni (the engine scenario): nothing is run, a replica takes the
-  leader lease by itself, and the killed host, started again, rejoins by
-  itself; --engine manual (the postgresql scenario, the previous release):
-  failover.yml, then rejoin.yml;
+  --engine patroni (the engine scenario, the default): nothing is run, a
+  replica takes the leader lease by itself, and the killed host, started
+  again, rejoins by itself; --engine manual ran failover.yml, then rejoin.yml,
+  on the hosts of the postgresql scenario, which is removed; those playbooks
+  now refuse the manual engine;
 - the same hard failover after re-converging with postgresql_synchronous_mode=off.
 
 With --engine patroni, each lease setting of --leases (ttl,loop_wait,retry_timeout)

@@ -1,6 +1,7 @@
 """A writer that inserts numbered rows through a PostgreSQL endpoint, one at a
 time, and records every commit the server acknowledged, with the address of
-the server that took it. Used by the postgresql scenario and make bench-failover.
+the server that took it. Used by the engine scenario (its tests and its
+adoption) and make bench-failover.
 
 Bounded: it stops after max_seconds or max_rows, whichever comes first.
 Run as a script it writes in the background of a whole Molecule sequence

@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: hastack.platform maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Role changes of one PostgreSQL node: fence, promote, follow, rewind, clone.
+"""Role changes of one PostgreSQL node under the deprecated manual engine: fence,
+follow, rewind, clone.
 
-The layer under pg_fence, pg_promote and pg_standby. Each function does one
+The layer under pg_fence and pg_standby. Each function does one
 step on the local node and raises PgNodeError with a message that names the
 fix; the modules decide the order and turn errors into fail_json once.
 The sequences follow repmgr's and Patroni's (docs/failover.md).
@@ -11,7 +12,6 @@ The sequences follow repmgr's and Patroni's (docs/failover.md).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -20,14 +20,12 @@ import time
 from ansible_collections.hastack.platform.plugins.module_utils.pg_node import (
     HAS_PSYCOPG2,
     PgNodeError,
-    lsn_to_int,
     read_controldata,
 )
 
 if HAS_PSYCOPG2:
     import psycopg2
 
-PEERS_FILE = '/etc/hastack/pg-peers.json'
 REPLICATION_CONF = '90-hastack-replication.conf'
 CLEAN_STATES = ('shut down', 'shut down in recovery')
 
@@ -83,16 +81,6 @@ def wait_until(predicate, timeout, interval=0.5, clock=time.monotonic, sleep=tim
 
 # --- peers -----------------------------------------------------------------
 
-def load_peers(path=PEERS_FILE):
-    """The db peers the role wrote for the start guard: {'peers': [{host, port}], 'user', 'passfile'},
-    and with TLS on 'sslmode' and 'sslrootcert'."""
-    try:
-        with open(path) as handle:
-            return json.load(handle)
-    except (OSError, ValueError) as exc:
-        raise PgNodeError('cannot read the peer list %s (%s); converge site.yml first' % (path, exc))
-
-
 def remote_connect(host, port, user, passfile, timeout=3, sslmode=None, sslrootcert=None):
     if not HAS_PSYCOPG2:
         raise PgNodeError('psycopg2 is required on the database host (Debian: python3-psycopg2)')
@@ -123,17 +111,6 @@ def remote_state(host, port, user, passfile, timeout=3, connect_fn=remote_connec
     finally:
         conn.close()
     return dict(host=host, reachable=True, in_recovery=in_recovery, system_identifier=sysid, lsn=lsn, timeline=timeline)
-
-
-def writable_peers(peers, timeout=3, state_fn=remote_state):
-    """The peers that answer as a primary (not in recovery)."""
-    found = []
-    for peer in peers.get('peers', []):
-        state = state_fn(peer['host'], peer['port'], peers.get('user'), peers.get('passfile'), timeout,
-                         sslmode=peers.get('sslmode'), sslrootcert=peers.get('sslrootcert'))
-        if state.get('reachable') and state.get('in_recovery') is False:
-            found.append(peer['host'])
-    return found
 
 
 # --- service ---------------------------------------------------------------
@@ -176,34 +153,6 @@ def clean_shutdown(paths, run=subprocess.run):
     state = control.get('state')
     return dict(clean=state in CLEAN_STATES, state=state, checkpoint_lsn=control.get('checkpoint_lsn'),
                 timeline=control.get('timeline'), system_identifier=control.get('system_identifier'))
-
-
-# --- promote ---------------------------------------------------------------
-
-def promote(conn, wait_seconds):
-    """pg_promote, wait for it, then CHECKPOINT so pg_rewind sees the new timeline in pg_control."""
-    paused = conn.one('SELECT pg_is_wal_replay_paused() AS paused')
-    if paused and paused['paused']:
-        conn.execute('SELECT pg_wal_replay_resume()')
-    done = conn.one('SELECT pg_promote(true, %s) AS done', (int(wait_seconds),))
-    if not done or not done['done']:
-        raise PgNodeError('PostgreSQL did not finish promotion within %d s; see its log' % wait_seconds)
-    conn.execute('CHECKPOINT')
-    row = conn.one("SELECT pg_is_in_recovery() AS in_recovery, pg_current_wal_lsn()::text AS lsn,"
-                   " (SELECT timeline_id FROM pg_control_checkpoint()) AS timeline")
-    if row['in_recovery']:
-        raise PgNodeError('pg_promote returned but the node is still in recovery')
-    return row
-
-
-def lag_behind(report, reference_lsn):
-    """Bytes between a reference position (the old primary's last known LSN) and what this node holds."""
-    held = [lsn_to_int(report.get(key)) for key in ('receive_lsn', 'replay_lsn')]
-    held = [value for value in held if value is not None]
-    reference = lsn_to_int(reference_lsn)
-    if reference is None or not held:
-        return None
-    return max(reference - max(held), 0)
 
 
 # --- follow ----------------------------------------------------------------

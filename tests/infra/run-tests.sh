@@ -31,8 +31,9 @@ failure_excerpt() {
 }
 
 # Seconds one scenario may take before it is killed (SCENARIO_TIMEOUT, e.g.
-# for a slow machine or one that runs two scenarios at once).
-scenario_limit=${SCENARIO_TIMEOUT:-1500}
+# for a slow machine or one that runs two scenarios at once). The engine
+# scenario, the longest, takes about 40 minutes alone.
+scenario_limit=${SCENARIO_TIMEOUT:-3000}
 
 gate() {  # gate NAME TIMEOUT_S COMMAND...
   local name=$1 limit=$2 start rc

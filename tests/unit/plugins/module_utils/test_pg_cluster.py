@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from ansible_collections.hastack.platform.plugins.module_utils.pg_cluster import (
-    cluster_view, failover_candidates, failover_plan, standby_candidates,
+    cluster_view, standby_candidates,
 )
 
 SYSID = '7312345678901234567'
@@ -122,81 +122,3 @@ def test_candidates_are_ranked_by_wal_then_name():
 
 def standby(received, **extra):
     return node('standby', in_recovery=True, receive_lsn=received, replay_lsn=received, **extra)
-
-
-def test_candidates_rank_by_received_wal_then_priority_then_name():
-    reports = {'db2': standby('0/3000000'), 'db3': standby('0/5000000'), 'db4': standby('0/5000000'),
-               'db5': standby('0/5000000')}
-    ranked = failover_candidates(reports, priorities={'db4': 10})['ranked']
-    assert ranked == ['db4', 'db3', 'db5', 'db2']
-
-
-def test_candidates_skip_stopped_nodes_and_primaries():
-    reports = {'db1': node('primary', in_recovery=False), 'db2': node('standby', running=False),
-               'db3': standby('0/1000000')}
-    assert failover_candidates(reports) == dict(ranked=['db3'], problems=[])
-
-
-def test_synchronous_mode_with_every_member_compared_is_safe():
-    reports = {'db2': standby('0/3000000'), 'db3': standby('0/3000100')}
-    result = failover_candidates(reports, synchronous=dict(members=['db2', 'db3'], count=1))
-    assert result == dict(ranked=['db3', 'db2'], problems=[])
-
-
-def test_synchronous_mode_with_a_member_missing_refuses():
-    reports = {'db2': standby('0/3000000')}
-    result = failover_candidates(reports, synchronous=dict(members=['db2', 'db3'], count=1))
-    assert result['ranked'] == ['db2']
-    assert 'db3 cannot be compared' in result['problems'][0]
-    assert 'allow_data_loss=yes' in result['problems'][0]
-
-
-def test_synchronous_any_two_of_three_tolerates_one_missing_member():
-    reports = {'db2': standby('0/3000000'), 'db3': standby('0/2000000')}
-    result = failover_candidates(reports, synchronous=dict(members=['db2', 'db3', 'db4'], count=2))
-    assert result == dict(ranked=['db2', 'db3'], problems=[])
-
-
-def test_no_standby_running_is_a_problem():
-    result = failover_candidates({'db2': node('standby', running=False)})
-    assert result['problems'] == ['No running standby can be promoted.']
-
-
-def test_failover_with_the_primary_unreachable_promotes_the_best_standby():
-    reports = {'db2': standby('0/3000000'), 'db3': standby('0/3000100')}
-    plan = failover_plan(reports, unreachable=['db1'], synchronous_count=1)
-    assert plan['problems'] == [] and plan['candidate'] == 'db3' and plan['reference_lsn'] == '0/3000100'
-    assert plan['old_primary'] == 'db1' and plan['fence'] == [] and plan['old_primary_fenced'] is False
-
-
-def test_failover_refuses_while_a_primary_runs_unless_confirmed():
-    reports = {'db1': node('primary', in_recovery=False, current_lsn='0/3000000'), 'db2': standby('0/3000000')}
-    plan = failover_plan(reports)
-    assert 'db1 is running as the primary' in plan['problems'][0] and plan['candidate'] is None
-    plan = failover_plan(reports, confirm=True)
-    assert plan['problems'] == [] and plan['fence'] == ['db1'] and plan['old_primary_fenced'] is True
-    assert plan['candidate'] == 'db2'
-
-
-def test_failover_fences_a_stopped_primary_it_can_reach():
-    reports = {'db1': node('primary', running=False), 'db2': standby('0/3000000')}
-    plan = failover_plan(reports)
-    assert plan['fence'] == ['db1'] and plan['old_primary_fenced'] is True and plan['candidate'] == 'db2'
-
-
-def test_failover_refuses_split_brain():
-    reports = {'db1': node('primary'), 'db2': node('primary'), 'db3': standby('0/3000000')}
-    assert 'Split brain: db1, db2' in failover_plan(reports, confirm=True)['problems'][0]
-
-
-def test_synchronous_failover_with_two_hosts_lost_refuses_unless_loss_is_allowed():
-    reports = {'db2': standby('0/3000000')}
-    plan = failover_plan(reports, unreachable=['db1', 'db3'], synchronous_count=1)
-    assert plan['candidate'] is None and 'cannot be compared' in plan['problems'][0]
-    plan = failover_plan(reports, unreachable=['db1', 'db3'], synchronous_count=1, allow_data_loss=True)
-    assert plan['problems'] == [] and plan['candidate'] == 'db2'
-
-
-def test_asynchronous_failover_promotes_what_is_left():
-    plan = failover_plan({'db2': standby('0/3000000')}, unreachable=['db1', 'db3'])
-    assert plan['problems'] == [] and plan['candidate'] == 'db2' and plan['old_primary'] is None

@@ -8,33 +8,11 @@ ROLE_TEMPLATE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 
                              '90-hastack-replication.conf.j2')
 
 
-def test_lag_behind_a_reference():
-    report = dict(receive_lsn='0/5000100', replay_lsn='0/5000000')
-    assert pg_ha.lag_behind(report, '0/5000200') == 0x100
-    assert pg_ha.lag_behind(report, '0/5000000') == 0  # ahead counts as no lag
-    assert pg_ha.lag_behind(dict(receive_lsn=None, replay_lsn=None), '0/5000000') is None
-
-
 def test_streams_from_needs_the_right_sender():
     report = dict(running=True, in_recovery=True, wal_receiver=dict(status='streaming', sender_host='10.0.0.32'))
     assert pg_ha.streams_from(report, '10.0.0.32')
     assert not pg_ha.streams_from(report, '10.0.0.31')
     assert not pg_ha.streams_from(dict(report, wal_receiver=dict(status='waiting', sender_host='10.0.0.32')), '10.0.0.32')
-
-
-def test_writable_peers_are_the_ones_out_of_recovery():
-    states = {'a': dict(reachable=True, in_recovery=False), 'b': dict(reachable=True, in_recovery=True),
-              'c': dict(reachable=False, error='timeout')}
-    peers = {'peers': [{'host': h, 'port': 5432} for h in 'abc'], 'user': 'r', 'passfile': '/p'}
-    assert pg_ha.writable_peers(peers, state_fn=lambda host, *rest, **tls: states[host]) == ['a']
-
-
-def test_peers_are_asked_with_the_tls_settings_of_the_peer_list():
-    asked = []
-    peers = {'peers': [{'host': 'a', 'port': 5432}], 'user': 'r', 'passfile': '/p',
-             'sslmode': 'verify-full', 'sslrootcert': '/etc/hastack/tls/ca.crt'}
-    pg_ha.writable_peers(peers, state_fn=lambda host, *rest, **tls: asked.append(tls) or dict(reachable=False))
-    assert asked == [dict(sslmode='verify-full', sslrootcert='/etc/hastack/tls/ca.crt')]
 
 
 def test_conninfo_verifies_the_peer_when_tls_is_on():
