@@ -33,7 +33,7 @@ failure_excerpt() {
 # Seconds one scenario may take before it is killed (SCENARIO_TIMEOUT, e.g.
 # for a slow machine or one that runs two scenarios at once). The engine
 # scenario, the longest, takes about 40 minutes alone.
-scenario_limit=${SCENARIO_TIMEOUT:-3000}
+scenario_limit=${SCENARIO_TIMEOUT:-3600}
 
 gate() {  # gate NAME TIMEOUT_S COMMAND...
   local name=$1 limit=$2 start rc
@@ -123,7 +123,15 @@ scenarios() { for f in molecule/*/molecule.yml; do basename "$(dirname "$f")"; d
 # scenario only its own; the fast gates create none. Hosts of other runs
 # (another checkout's scenarios, the lab) are left alone.
 only_scenario=${2:-}
+beside=engine
+lane=
+kill_tree() {  # kill_tree PID: the process and every descendant
+  local child
+  for child in $(pgrep -P "$1"); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null
+}
 cleanup_on_exit() {
+  if [ -n "$lane" ]; then kill_tree "$lane"; wait "$lane" 2>/dev/null; fi
   case $mode in
     full) for s in $(scenarios); do remove_scenario_hosts "$s"; done ;;
     scenario) remove_scenario_hosts "$only_scenario" ;;
@@ -143,7 +151,20 @@ case $mode in
     if [ "$mode" = full ]; then
       gate build-install-syntax 300 build_install
       gate galaxy-importer 300 galaxy_importer
-      for s in $(scenarios); do gate "scenario-$s" "$scenario_limit" scenario "$s"; done
+      # The engine scenario waits most of its time (leases, failovers, the
+      # writer), so it runs beside the others, which run one after another.
+      ( gate "scenario-$beside" "$scenario_limit" scenario "$beside" ) >"$logs/lane-$beside.out" 2>&1 &
+      lane=$!
+      for s in $(scenarios); do [ "$s" = "$beside" ] || gate "scenario-$s" "$scenario_limit" scenario "$s"; done
+      wait "$lane"
+      lane=
+      cat "$logs/lane-$beside.out"
+      if grep -q "^PASS  scenario-$beside " "$logs/lane-$beside.out"; then
+        passed=$((passed + 1))
+      else
+        failed=$((failed + 1))
+        failures+=("scenario-$beside")
+      fi
     fi
     ;;
   scenario)
