@@ -13,11 +13,15 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export MOLECULE_GLOB := molecule/*/molecule.yml
 export LANG := C.UTF-8
 LAB := inventories/lab
+# The lab's and the scenarios' Debian release (12 or 13); a scenario's
+# platform may name its own.
+DEBIAN ?= 13
+export HASTACK_DEBIAN := $(DEBIAN)
 
 .PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover bench-deploy bench-backup demo-artifact
 
 help:
-	@echo "make lab        bring up the lab and converge site.yml"
+	@echo "make lab        bring up the lab (Debian 13; DEBIAN=12 for Debian 12) and converge site.yml"
 	@echo "make lab-down   remove the lab"
 	@echo "make test       every gate and Molecule scenario (CI)"
 	@echo "make test-fast  static gates and unit tests"
@@ -55,7 +59,8 @@ demo-artifact:
 	@examples/demo_app/build.sh $(DEMO_VERSION) $(WORK)/artifacts >/dev/null
 
 lab: venv image demo-artifact
-	@start=$$(date +%s); \
+	@case "$(DEBIAN)" in 12|13) ;; *) echo "DEBIAN=$(DEBIAN): the lab runs Debian 12 or 13" >&2; exit 2 ;; esac; \
+	start=$$(date +%s); \
 	ansible-playbook -i $(LAB) tests/lab/lab-up.yml && \
 	ansible-playbook -i $(LAB) site.yml | tee $(WORK)/lab-converge.log && \
 	ansible-playbook -i $(LAB) playbooks/restore_drill.yml | tee $(WORK)/lab-drill.log | grep -o 'Restore drill passed[^"]*' && \

@@ -16,6 +16,15 @@ def node(name):
     return testinfra.get_host("ansible://" + name, ansible_inventory=INVENTORY)
 
 
+# What each Debian release ships; the role derives the same from the host's facts.
+POSTGRESQL_BY_DEBIAN = {"12": "15", "13": "17"}
+
+
+def pg_version(name):
+    """The PostgreSQL major version host `name` must run: its Debian release's."""
+    return POSTGRESQL_BY_DEBIAN[node(name).file("/etc/debian_version").content_string.split(".")[0].strip()]
+
+
 def secret(name):
     """A secret the scenario generated into its ephemeral directory."""
     with open(os.path.join(EPHEMERAL_DIR, name)) as handle:

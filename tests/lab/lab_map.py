@@ -52,6 +52,22 @@ def app_version(vip):
         return 'not answering'
 
 
+def release(container):
+    """'Debian 13.2' from the container's /etc/debian_version."""
+    result = subprocess.run(['docker', 'exec', container, 'cat', '/etc/debian_version'], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, universal_newlines=True, timeout=10, check=False)
+    return 'Debian ' + result.stdout.strip() if result.returncode == 0 else 'not running'
+
+
+def postgres_version(container):
+    """'PostgreSQL 17.6' from the server binary the host has, or '' where there is none."""
+    result = subprocess.run(['docker', 'exec', container, 'sh', '-c', '/usr/lib/postgresql/*/bin/postgres --version'],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, universal_newlines=True, timeout=10,
+                            check=False)
+    words = result.stdout.split()
+    return 'PostgreSQL ' + words[-1] if result.returncode == 0 and words else ''
+
+
 def log_hosts(container):
     """Hosts whose logs the log server holds (directories under /var/log/remote)."""
     result = subprocess.run(['docker', 'exec', container, 'ls', '/var/log/remote'], stdout=subprocess.PIPE,
@@ -83,10 +99,11 @@ def main(inventory, wait=0.0):
     some_host = next(iter(hostvars.values()))
     prefix = some_host.get('lab_container_prefix', 'lab-')
 
-    print('%-6s %-14s %-10s %s' % ('host', 'address', 'container', 'groups'))
+    row = '%-6s %-14s %-10s %-13s %-16s %s'
+    print(row % ('host', 'address', 'container', 'release', 'postgresql', 'groups'))
     for host in sorted(hostvars):
-        print('%-6s %-14s %-10s %s' % (host, hostvars[host]['hastack_address'], prefix + host,
-                                       ','.join(sorted(groups.get(host, [])))))
+        print(row % (host, hostvars[host]['hastack_address'], prefix + host, release(prefix + host),
+                     postgres_version(prefix + host) or '-', ','.join(sorted(groups.get(host, [])))))
     print()
     client = prefix + sorted(groups_of.get('app') or sorted(hostvars))[0]
     for name, var, port in ENDPOINTS:

@@ -6,7 +6,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
 from scenario_helpers import (  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
-    CONTAINER_PREFIX as PREFIX, docker, hosts_with_changes, node, run_playbook, wait_for,
+    CONTAINER_PREFIX as PREFIX, docker, hosts_with_changes, node, pg_version, run_playbook, wait_for,
 )
 
 DBS = ["db1", "db2"]

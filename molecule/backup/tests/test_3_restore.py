@@ -4,7 +4,7 @@ Under Patroni the restore is Patroni's own bootstrap (pgbackrest restore into
 an empty data directory on the target, which then leads)."""
 import time
 
-from conftest import DBS, backups, node, primary, run_playbook, sql, wait_for
+from conftest import DBS, backups, node, pg_version, primary, run_playbook, sql, wait_for
 
 
 def restore(*extra):
@@ -50,9 +50,9 @@ def test_point_in_time_restore_keeps_exactly_the_rows_written_before_the_time():
     wait_for(lambda: sql("db2", "SELECT count(*) FROM pitr") == "101", "the new row on the re-cloned standby")
     assert sql("db1", "SELECT state FROM pg_stat_replication") == "streaming"
     for host in DBS:
-        assert not node(host).file("/var/lib/postgresql/15/main.before-restore").exists, host
+        assert not node(host).file("/var/lib/postgresql/%s/main.before-restore" % pg_version(host)).exists, host
     # The recovery target stays behind: nothing would make a standby stop at it.
-    assert "recovery_target" not in node("db1").file("/var/lib/postgresql/15/main/postgresql.auto.conf").content_string
+    assert "recovery_target" not in node("db1").file("/var/lib/postgresql/%s/main/postgresql.auto.conf" % pg_version("db1")).content_string
     assert sql("db2", "SELECT pg_is_in_recovery()", "postgres") == "t"
 
 

@@ -4,7 +4,7 @@ import json
 import re
 import time
 
-from conftest import DBS, api, healthy, node, sql, wait_for
+from conftest import DBS, api, healthy, node, pg_version, sql, wait_for
 
 
 def test_one_leader_and_two_streaming_replicas_in_every_view():
@@ -37,14 +37,16 @@ def test_leader_names_both_replicas_for_quorum_commit():
 
 def test_debian_unit_masked_and_postgres_under_patroni():
     for host in DBS:
-        target = node(host)
-        assert target.run("systemctl is-enabled postgresql@15-main").stdout.strip() == "masked"
-        assert target.run("systemctl is-active postgresql@15-main").stdout.strip() == "inactive"
+        target, version = node(host), pg_version(host)
+        # Debian's own PostgreSQL for the host's release, and no other.
+        assert target.run("ls /usr/lib/postgresql").stdout.split() == [version]
+        assert target.run("systemctl is-enabled postgresql@%s-main" % version).stdout.strip() == "masked"
+        assert target.run("systemctl is-active postgresql@%s-main" % version).stdout.strip() == "inactive"
         assert target.service("patroni").is_running
-        pid = target.file("/var/lib/postgresql/15/main/postmaster.pid").content_string.splitlines()[0]
+        pid = target.file("/var/lib/postgresql/%s/main/postmaster.pid" % version).content_string.splitlines()[0]
         assert "patroni.service" in target.file("/proc/%s/cgroup" % pid).content_string
-        assert target.file("/etc/postgresql/15/main/start.conf").content_string.strip() == "manual"
-        assert not target.file("/etc/postgresql/15/main/conf.d/90-hastack-replication.conf").exists
+        assert target.file("/etc/postgresql/%s/main/start.conf" % version).content_string.strip() == "manual"
+        assert not target.file("/etc/postgresql/%s/main/conf.d/90-hastack-replication.conf" % version).exists
 
 
 def test_row_written_on_the_leader_is_read_on_both_replicas():
@@ -75,7 +77,7 @@ def test_rewind_role_has_only_pg_rewind_grants():
 
 
 def test_tcp_rules_are_tls_only_and_name_the_rewind_role():
-    hba = node("db2").file("/etc/postgresql/15/main/pg_hba.conf").content_string
+    hba = node("db2").file("/etc/postgresql/%s/main/pg_hba.conf" % pg_version("db2")).content_string
     rules = [line.split() for line in hba.splitlines() if line and not line.startswith("#")]
     assert {rule[0] for rule in rules if rule[0] != "local"} == {"hostssl"}
     assert ["hostssl", "postgres", "rewinder", "10.231.30.31/32", "scram-sha-256"] in rules
