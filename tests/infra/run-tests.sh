@@ -30,6 +30,14 @@ failure_excerpt() {
   if [ -n "$lines" ]; then echo "$lines"; else tail -n 25 "$1"; fi
 }
 
+# Tests only: Mitogen keeps one Python interpreter per test host (one docker
+# exec per host, not one per task), about a third off every converge.
+# Users' runs keep Ansible's own strategy. HASTACK_MITOGEN=0 turns it off.
+if [ "${HASTACK_MITOGEN:-1}" = 1 ]; then
+  ANSIBLE_STRATEGY_PLUGINS=$(python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))')/plugins/strategy
+  export ANSIBLE_STRATEGY_PLUGINS ANSIBLE_STRATEGY=mitogen_linear
+fi
+
 # Seconds one scenario may take before it is killed (SCENARIO_TIMEOUT, e.g.
 # for a slow machine or one that runs two scenarios at once). The engine
 # scenario, the longest, takes about 40 minutes alone.

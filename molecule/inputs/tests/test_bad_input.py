@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import ADDRESS, HOSTS, failures, hosts_with_changes, run_playbook
+from conftest import ADDRESS, HOSTS, failures, hosts_with_changes, node, run_playbook
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIP3OXljR88UjQFEyXKkcge5eygsBfW2ol7IC9MsI62w/ alice@example"
 
@@ -24,12 +24,14 @@ def extra(variables):
     return ["-e", json.dumps(variables)]
 
 
-def inventory_dir(root, name, host_vars=None, vaults=None, vault_password_file=None):
-    """One more inventory source beside Molecule's, with host_vars (they override Molecule's) and vault files."""
+def inventory_dir(root, name, host_vars=None, vaults=None, vault_password_file=None, groups=None):
+    """One more inventory source beside Molecule's, with host_vars (they override Molecule's), vault files
+    and more members for groups ({group: [host]})."""
     path = os.path.join(root, name)
     os.makedirs(os.path.join(path, "host_vars"))
     with open(os.path.join(path, "hosts.yml"), "w") as handle:
-        json.dump({"all": {"hosts": {}}}, handle)
+        json.dump({"all": {"hosts": {}, "children": {group: {"hosts": {host: {} for host in hosts}}
+                                                     for group, hosts in (groups or {}).items()}}}, handle)
     for host, variables in (host_vars or {}).items():
         with open(os.path.join(path, "host_vars", host + ".yml"), "w") as handle:
             json.dump(variables, handle)
@@ -82,6 +84,8 @@ def runs():
             "no_replication_password": extra({"postgresql_replication_password": ""}),
             "no_api_password": extra({"postgresql_patroni_api_password": ""}),
             "user_without_password": extra({"postgresql_users": [{"name": "reporting"}]}),
+            # app1 (Debian 13) joins the db group of db1 (Debian 12).
+            "mixed_db": inventory_dir(root, "mixed_db", groups={"db": ["app1"]}),
             # TLS on without the CA passphrase, a wildcard name and a rule around TLS: all named in one run.
             "tls": extra({"pki_ca_passphrase": "", "pki_extra_names": ["db1.example.internal", "*.example.internal"],
                           "postgresql_hba_rules": [{"type": "hostnossl", "database": "app", "user": "app",
@@ -179,8 +183,36 @@ def test_the_databases_input_is_named_with_its_fix(runs):
     assert "These postgresql_users have no password: reporting" in failed["db1"]
 
 
+def test_a_db_group_across_two_releases_is_refused_naming_each_host(runs):
+    _failed, output = refused(runs["mixed_db"], hosts=())
+    assert "The db hosts differ in release or PostgreSQL version: db1 runs Debian 12 (bookworm) with PostgreSQL 15; " \
+           "app1 runs Debian 13 (trixie) with PostgreSQL 17." in output or \
+           "The db hosts differ in release or PostgreSQL version: app1 runs Debian 13 (trixie) with PostgreSQL 17; " \
+           "db1 runs Debian 12 (bookworm) with PostgreSQL 15." in output, output[-3000:]
+    assert "docs/upgrade.md" in output
+
+
 def test_tls_input_is_named_in_one_run(runs):
     _failed, output = refused(runs["tls"], hosts=())
     assert "pki_ca_passphrase is not set" in output and "vault" in output
     assert "*.example.internal, not DNS names" in output
     assert "hostnossl rules that let clients in without TLS" in output
+
+
+def test_an_unsupported_release_is_refused_with_the_supported_ones():
+    """lb1 presents itself as Debian 11: /etc/os-release (a link to /usr/lib/os-release, left alone) and
+    /etc/debian_version, which the facts read."""
+    lb1 = node("lb1")
+    version = lb1.file("/etc/debian_version").content_string
+    try:
+        lb1.run_test("sed 's/^VERSION_ID=.*/VERSION_ID=\"11\"/; s/^VERSION=.*/VERSION=\"11 (bullseye)\"/; "
+                     "s/^VERSION_CODENAME=.*/VERSION_CODENAME=bullseye/' /usr/lib/os-release > /etc/os-release.new "
+                     "&& mv /etc/os-release.new /etc/os-release && echo 11.11 > /etc/debian_version")
+        failed, _output = refused(run_playbook("check"))
+        assert "lb1 runs Debian 11, which hastack.platform does not support. " \
+               "Supported: Debian 12 (bookworm), Debian 13 (trixie)." in failed["lb1"]
+        assert "nothing was changed" in failed["lb1"]
+    finally:
+        lb1.run("ln -sfn ../usr/lib/os-release /etc/os-release && printf '%s\\n' '" + version.strip() + "' > /etc/debian_version")
+    assert lb1.file("/etc/debian_version").content_string == version
+    assert lb1.file("/etc/os-release").is_symlink
