@@ -18,13 +18,10 @@ import subprocess
 import time
 
 from ansible_collections.hastack.platform.plugins.module_utils.pg_node import (
-    HAS_PSYCOPG2,
     PgNodeError,
+    psycopg2_driver,
     read_controldata,
 )
-
-if HAS_PSYCOPG2:
-    import psycopg2
 
 REPLICATION_CONF = '90-hastack-replication.conf'
 CLEAN_STATES = ('shut down', 'shut down in recovery')
@@ -82,8 +79,7 @@ def wait_until(predicate, timeout, interval=0.5, clock=time.monotonic, sleep=tim
 # --- peers -----------------------------------------------------------------
 
 def remote_connect(host, port, user, passfile, timeout=3, sslmode=None, sslrootcert=None):
-    if not HAS_PSYCOPG2:
-        raise PgNodeError('psycopg2 is required on the database host (Debian: python3-psycopg2)')
+    psycopg2 = psycopg2_driver()
     try:
         conn = psycopg2.connect(host=host, port=port, user=user, dbname='postgres', passfile=passfile,
                                 connect_timeout=timeout, application_name='hastack',

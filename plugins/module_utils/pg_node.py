@@ -14,18 +14,21 @@ from __future__ import annotations
 import os
 import subprocess
 
-try:
-    import psycopg2
-    import psycopg2.extras
-    HAS_PSYCOPG2 = True
-    PSYCOPG2_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - depends on the host
-    HAS_PSYCOPG2 = False
-    PSYCOPG2_IMPORT_ERROR = exc
-
 
 class PgNodeError(Exception):
     """A node could not be inspected or changed; the message says why."""
+
+
+def psycopg2_driver():
+    """psycopg2, imported when a connection is made rather than when this file
+    is loaded: the role installs the driver after the first state query, and a
+    long-lived interpreter (Mitogen's) keeps this module loaded across tasks."""
+    try:
+        import psycopg2
+        import psycopg2.extras
+    except ImportError as exc:  # pragma: no cover - depends on the host
+        raise PgNodeError('psycopg2 is required on the database host (Debian: python3-psycopg2): %s' % exc)
+    return psycopg2
 
 
 NODE_ARGUMENT_SPEC = dict(
@@ -137,9 +140,8 @@ class Connection(object):
     """A short-lived autocommit connection to the local server."""
 
     def __init__(self, socket_dir, port, user, connect_timeout, dbname='postgres', statement_timeout_ms=10000):
-        if not HAS_PSYCOPG2:
-            raise PgNodeError('psycopg2 is required on the database host (Debian: python3-psycopg2): %s'
-                              % PSYCOPG2_IMPORT_ERROR)
+        psycopg2 = psycopg2_driver()
+        self._extras = psycopg2.extras
         try:
             self.conn = psycopg2.connect(host=socket_dir, port=port, user=user, dbname=dbname,
                                          connect_timeout=connect_timeout,
@@ -150,7 +152,7 @@ class Connection(object):
         self.conn.autocommit = True
 
     def rows(self, sql, params=None):
-        with self.conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        with self.conn.cursor(cursor_factory=self._extras.RealDictCursor) as cur:
             cur.execute(sql, params)
             return [dict(row) for row in cur.fetchall()]
 

@@ -76,8 +76,10 @@ ansible_test_tree() {
   echo "$dest"
 }
 
-sanity() { cd "$(ansible_test_tree)" && ansible-test sanity --python 3.11 --local --color no; }
-units() { cd "$ansible_test_base/ansible_collections/hastack/platform" && ansible-test units --python 3.11 --local --color no; }
+# The controller's own Python: 3.11 on Debian 12, 3.13 on Debian 13.
+python_version=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+sanity() { cd "$(ansible_test_tree)" && ansible-test sanity --python "$python_version" --local --color no; }
+units() { cd "$ansible_test_base/ansible_collections/hastack/platform" && ansible-test units --python "$python_version" --local --color no; }
 
 build_install() {
   rm -rf .work/build .work/install
@@ -123,7 +125,7 @@ check_made_no_change() {
   fi
 }
 
-export root logs ansible_test_base
+export root logs ansible_test_base python_version
 export -f remove_scenario_hosts ansible_test_tree sanity units build_install galaxy_importer scenario check_made_no_change
 scenarios() { for f in molecule/*/molecule.yml; do basename "$(dirname "$f")"; done; }
 
