@@ -13,9 +13,9 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export MOLECULE_GLOB := molecule/*/molecule.yml
 export LANG := C.UTF-8
 LAB := inventories/lab
-# The lab's and the scenarios' Debian release (12 or 13); a scenario's
-# platform may name its own.
-DEBIAN ?= 13
+# DEBIAN=12 or 13: the release of every lab host (default 13), or of every
+# host of a scenario or benchmark (default: each platform's own, else 13).
+DEBIAN ?=
 export HASTACK_DEBIAN := $(DEBIAN)
 
 .PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover bench-deploy bench-backup demo-artifact
@@ -25,7 +25,7 @@ help:
 	@echo "make lab-down   remove the lab"
 	@echo "make test       every gate and Molecule scenario (CI)"
 	@echo "make test-fast  static gates and unit tests"
-	@echo "make scenario S=common   one Molecule scenario"
+	@echo "make scenario S=common   one Molecule scenario (DEBIAN=12 or 13: every host on that release)"
 	@echo "make bench-vip  VIP gap when the active load balancer dies (frontdoor hosts)"
 	@echo "make bench-failover  write gap and loss through switchover and automatic failover under Patroni, and 60 s of full CPU that must not fail over (engine hosts; BENCH_ARGS=\"--leases 30,10,10\")"
 	@echo "make bench-deploy  200 req/s through a rolling deploy and a rollback; scaling over 1-3 app hosts; TLS to the database on vs off (deploy hosts; BENCH_ARGS=--only-tls for the last alone)"
@@ -59,7 +59,7 @@ demo-artifact:
 	@examples/demo_app/build.sh $(DEMO_VERSION) $(WORK)/artifacts >/dev/null
 
 lab: venv image demo-artifact
-	@case "$(DEBIAN)" in 12|13) ;; *) echo "DEBIAN=$(DEBIAN): the lab runs Debian 12 or 13" >&2; exit 2 ;; esac; \
+	@case "$(DEBIAN)" in ''|12|13) ;; *) echo "DEBIAN=$(DEBIAN): the lab runs Debian 12 or 13" >&2; exit 2 ;; esac; \
 	start=$$(date +%s); \
 	ansible-playbook -i $(LAB) tests/lab/lab-up.yml && \
 	ansible-playbook -i $(LAB) site.yml | tee $(WORK)/lab-converge.log && \
