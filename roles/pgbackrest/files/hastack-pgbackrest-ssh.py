@@ -31,6 +31,10 @@ FORBIDDEN = re.compile(
     r'^(repo[0-9]*-.*|pg[0-9]*-host.*|cmd|cmd-ssh|config|config-path|config-include-path|lock-path|log-path'
     r'|spool-path|tls-.*|stanza|remote-type|repo|pg[0-9]*-path|pg[0-9]*-socket-path|pg[0-9]*-user|pg[0-9]*-database)$')
 
+# Options pgBackRest itself may repeat: since 2.5x (Debian 13) a remote gets one
+# --lock=<name> per lock its caller holds (names, not paths: lock-path stays forbidden).
+REPEATABLE = {'lock'}
+
 OPTION = re.compile(r'^--([a-z0-9][a-z0-9-]*)(?:=(.*))?$')
 
 
@@ -53,7 +57,7 @@ def check(words, role, stanza, pg_path):
         if not match:
             raise Refused("unexpected argument '%s'" % word)
         option, value = match.group(1), match.group(2)
-        if option in seen:
+        if option in seen and option not in REPEATABLE:
             raise Refused('option --%s given twice' % option)
         seen[option] = value
         if option == 'remote-type':
@@ -68,6 +72,9 @@ def check(words, role, stanza, pg_path):
         elif re.match(r'^pg[0-9]*-path$', option):
             if option != 'pg1-path' or value != pg_path:
                 raise Refused('--%s=%s is not allowed' % (option, value))
+        elif option == 'lock':
+            if not value or '/' in value:
+                raise Refused('--lock=%s is not a lock name' % value)
         elif FORBIDDEN.match(option):
             raise Refused('--%s is not allowed through this key' % option)
     for required in ('remote-type', 'stanza'):
