@@ -693,11 +693,12 @@ def _openssl(*args, cwd):
 
 
 def _issue(directory, name, extensions):
-    """A key and a certificate signed by the test CA of directory."""
+    """A key and a certificate signed by the test CA of directory, with the extensions the pki role's have
+    (Python 3.13's strict verification wants the key identifiers)."""
     _openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', name + '.key',
              '-out', name + '.csr', '-subj', '/CN=' + name, cwd=directory)
     with open(os.path.join(directory, name + '.ext'), 'w') as handle:
-        handle.write(extensions)
+        handle.write(extensions + 'subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n')
     _openssl('x509', '-req', '-in', name + '.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1',
              '-out', name + '.crt', '-extfile', name + '.ext', cwd=directory)
 
@@ -708,7 +709,10 @@ def pki(tmp_path_factory):
         pytest.skip('openssl is needed to make test certificates')
     directory = str(tmp_path_factory.mktemp('pki'))
     _openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key',
-             '-out', 'ca.crt', '-days', '1', '-subj', '/CN=hastack test CA', cwd=directory)
+             '-out', 'ca.crt', '-days', '1', '-subj', '/CN=hastack test CA',
+             # as the pki role's CA: Python 3.13 (Debian 13) refuses a CA without key usage
+             '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0',
+             '-addext', 'keyUsage=critical,keyCertSign,cRLSign', cwd=directory)
     _issue(directory, 'server', 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n')
     _issue(directory, 'client', 'extendedKeyUsage=clientAuth\n')
     return lambda name: os.path.join(directory, name)
