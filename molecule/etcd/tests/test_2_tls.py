@@ -14,9 +14,11 @@ def rejections(host, since, source):
     lines = node(host).check_output("journalctl -u etcd --since @%s -o cat --no-pager", since).splitlines()
     errors = []
     for line in lines:
-        if line.startswith("{") and '"rejected connection"' in line:
+        # etcd 3.4: "rejected connection"; 3.5: "rejected connection on client endpoint" (or peer)
+        if line.startswith("{") and '"rejected connection' in line:
             entry = json.loads(line)
-            if entry.get("remote-addr", "").startswith(ADDRESS[source] + ":"):
+            if entry.get("msg", "").startswith("rejected connection") and \
+                    entry.get("remote-addr", "").startswith(ADDRESS[source] + ":"):
                 errors.append(entry.get("error", ""))
     return errors
 
