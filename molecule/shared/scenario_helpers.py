@@ -20,9 +20,14 @@ def node(name):
 POSTGRESQL_BY_DEBIAN = {"12": "15", "13": "17"}
 
 
+def debian(name):
+    """Host `name`'s Debian major version ("12", "13")."""
+    return node(name).file("/etc/debian_version").content_string.split(".")[0].strip()
+
+
 def pg_version(name):
     """The PostgreSQL major version host `name` must run: its Debian release's."""
-    return POSTGRESQL_BY_DEBIAN[node(name).file("/etc/debian_version").content_string.split(".")[0].strip()]
+    return POSTGRESQL_BY_DEBIAN[debian(name)]
 
 
 def secret(name):
@@ -31,11 +36,16 @@ def secret(name):
         return handle.read().split()[0]
 
 
-def ansible_playbook(playbook, *extra_args, timeout=900):
-    """Run a playbook against the scenario's hosts; return (rc, output)."""
+def ansible_playbook(playbook, *extra_args, timeout=900, mitogen=True):
+    """Run a playbook against the scenario's hosts; return (rc, output). mitogen=False runs it with
+    Ansible's own strategy, as users do, whatever run-tests.sh chose for converges."""
+    env = dict(os.environ)
+    if not mitogen:
+        for name in ("ANSIBLE_STRATEGY", "ANSIBLE_STRATEGY_PLUGINS"):
+            env.pop(name, None)
     result = subprocess.run(
         ["ansible-playbook", "-i", INVENTORY, playbook, *extra_args],
-        capture_output=True, text=True, timeout=timeout, check=False,
+        capture_output=True, text=True, timeout=timeout, check=False, env=env,
     )
     return result.returncode, result.stdout + result.stderr
 
@@ -45,8 +55,9 @@ def converge(*extra_args):
 
 
 def run_playbook(name, *extra_args):
-    """One of the collection's playbooks, by its FQCN."""
-    return ansible_playbook("hastack.platform." + name, *extra_args, timeout=300)
+    """One of the collection's playbooks, by its FQCN, run as users run it (no Mitogen: these are the
+    playbooks that meet dead, frozen and cut-off hosts)."""
+    return ansible_playbook("hastack.platform." + name, *extra_args, timeout=300, mitogen=False)
 
 
 def hosts_with_changes(output):

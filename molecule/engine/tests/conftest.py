@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
 from scenario_helpers import (  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
-    CONTAINER_PREFIX as PREFIX, converge, docker, hosts_with_changes, node, pg_version, run_playbook, secret, wait_for,
+    CONTAINER_PREFIX as PREFIX, converge, debian, docker, hosts_with_changes, node, pg_version, run_playbook, secret, wait_for,
 )
 from pg_writer import Writer, missing_rows  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 

@@ -4,7 +4,7 @@ import json
 import re
 import time
 
-from conftest import DBS, api, healthy, node, pg_version, sql, wait_for
+from conftest import DBS, api, debian, healthy, node, pg_version, sql, wait_for
 
 
 def test_one_leader_and_two_streaming_replicas_in_every_view():
@@ -15,9 +15,17 @@ def test_one_leader_and_two_streaming_replicas_in_every_view():
     assert sorted((lead,) + replicas) == DBS
 
 
-def test_patroni_is_the_pinned_wheel_in_its_venv():
+def test_patroni_4_0_7_is_the_pinned_wheel_on_debian_12_and_debians_package_on_13():
     for host in DBS:
-        version = node(host).run("/opt/hastack/patroni/bin/patroni --version")
+        if debian(host) == "12":
+            binary = "/opt/hastack/patroni/bin/patroni"
+            assert not node(host).package("patroni").is_installed
+        else:
+            binary = "/usr/bin/patroni"
+            assert node(host).package("patroni").is_installed and node(host).package("python3-etcd").is_installed
+            assert not node(host).file("/opt/hastack/patroni").exists
+        assert binary in node(host).file("/etc/systemd/system/patroni.service").content_string
+        version = node(host).run(binary + " --version")
         assert version.rc == 0 and version.stdout.strip() == "patroni 4.0.7", version.stdout + version.stderr
 
 
