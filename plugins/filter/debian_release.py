@@ -40,13 +40,16 @@ _value:
     name: {description: The release as a person would say it (C(Debian 13 (trixie)), C(Ubuntu 24)), type: str}
     major: {description: Debian's major version (C(13)), empty when not Debian., type: str}
     postgresql: {description: The PostgreSQL major version the release ships, empty when unsupported., type: str}
+    sshd_penalties:
+      description: Whether the release's OpenSSH (9.8 and newer) penalises addresses after failed logins (C(PerSourcePenalties)).
+      type: bool
     supported_releases: {description: Every supported release, for messages., type: str}
 """
 
-# Debian release -> (codename, PostgreSQL major version it ships)
+# Debian release -> (codename, PostgreSQL major version it ships, OpenSSH has PerSourcePenalties)
 SUPPORTED = {
-    '12': ('bookworm', '15'),
-    '13': ('trixie', '17'),
+    '12': ('bookworm', '15', False),
+    '13': ('trixie', '17', True),
 }
 
 
@@ -69,6 +72,7 @@ def debian_release(facts):
         'name': name,
         'major': major if is_debian else '',
         'postgresql': known[1] if known else '',
+        'sshd_penalties': bool(known and known[2]),
         'supported_releases': supported_releases(),
     }
 

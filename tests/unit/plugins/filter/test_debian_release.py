@@ -7,11 +7,15 @@ from ansible_collections.hastack.platform.plugins.filter.debian_release import F
 debian_release = FilterModule().filters()['debian_release']
 
 
-@pytest.mark.parametrize('major, postgresql, name', [('12', '15', 'Debian 12 (bookworm)'), ('13', '17', 'Debian 13 (trixie)')])
-def test_supported_releases_ship_their_postgresql(major, postgresql, name):
+@pytest.mark.parametrize('major, postgresql, name, penalties', [
+    ('12', '15', 'Debian 12 (bookworm)', False),
+    ('13', '17', 'Debian 13 (trixie)', True),
+])
+def test_supported_releases_ship_their_postgresql(major, postgresql, name, penalties):
     release = debian_release({'distribution': 'Debian', 'distribution_major_version': major})
     assert release['supported'] is True
     assert release['postgresql'] == postgresql
+    assert release['sshd_penalties'] is penalties
     assert release['name'] == name
     assert release['major'] == major
 
