@@ -163,7 +163,7 @@ fast_gates() {
 # three lanes keep both busy: much of a scenario's time is waiting (leases,
 # failovers, timers, a writer), and engine alone is about half of the total.
 # A scenario no lane names runs in the last lane. HASTACK_LANES overrides.
-lanes=${HASTACK_LANES:-"engine common;backup deploy inputs;gates frontdoor etcd logging"}
+lanes=${HASTACK_LANES:-"engine common inputs;backup deploy;gates frontdoor etcd logging"}
 
 run_lane() {  # run_lane "gates frontdoor etcd": one after another
   local item
