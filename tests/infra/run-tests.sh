@@ -36,6 +36,9 @@ failure_excerpt() {
 if [ "${HASTACK_MITOGEN:-1}" = 1 ]; then
   ANSIBLE_STRATEGY_PLUGINS=$(python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))')/plugins/strategy
   export ANSIBLE_STRATEGY_PLUGINS ANSIBLE_STRATEGY=mitogen_linear
+  # Mitogen starts its interpreter on a host within Ansible's connection
+  # timeout (10 s): too short for three lanes on 2 busy cores.
+  export ANSIBLE_TIMEOUT=${ANSIBLE_TIMEOUT:-60}
 fi
 
 # Seconds one scenario may take before it is killed (SCENARIO_TIMEOUT, e.g.
