@@ -64,8 +64,8 @@ def postgres_version(container):
     result = subprocess.run(['docker', 'exec', container, 'sh', '-c', '/usr/lib/postgresql/*/bin/postgres --version'],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, universal_newlines=True, timeout=10,
                             check=False)
-    words = result.stdout.split()
-    return 'PostgreSQL ' + words[-1] if result.returncode == 0 and words else ''
+    words = result.stdout.split()  # postgres (PostgreSQL) 17.12 (Debian 17.12-0+deb13u1)
+    return 'PostgreSQL ' + words[2] if result.returncode == 0 and len(words) > 2 else ''
 
 
 def log_hosts(container):
