@@ -19,8 +19,20 @@ SEND = ("python3 -c \"import syslog, time\n"
 
 
 def numbers_on_server(host):
-    out = node(SERVER).run("grep -ohE 'seq %s [0-9]{5}' %s 2>/dev/null", host, remote_file(host, "hastack-seq")).stdout
+    # The live file and any rotated one (the daily rotation may fall in the test).
+    out = node(SERVER).run("zgrep -ohE 'seq %s [0-9]{5}' %s* 2>/dev/null", host, remote_file(host, "hastack-seq")).stdout
     return [int(line.rsplit(" ", 1)[1]) for line in out.splitlines()]
+
+
+def delivery_state(host):
+    """What the server holds of host's lines, and the client's queue and rsyslog log."""
+    numbers = numbers_on_server(host)
+    box = node(host)
+    return "%s: %d lines on the server (%d unique); queue files: %s; rsyslog says:\n%s" % (
+        host, len(numbers), len(set(numbers)), box.run("ls /var/spool/rsyslog | tr '\\n' ' '").stdout,
+        box.run("journalctl -u rsyslog --no-pager -n 10 -o short-precise;"
+                " grep -hs rsyslogd /var/log/syslog /var/log/messages | tail -n 20;"
+                " journalctl -u systemd-journald --no-pager -o cat | grep -i missed").stdout)
 
 
 def test_every_line_logged_while_the_server_is_down_arrives():
@@ -49,7 +61,10 @@ def test_every_line_logged_while_the_server_is_down_arrives():
     def complete():
         return all(len(set(numbers_on_server(host))) == PER_CLIENT for host in CLIENTS)
 
-    wait_for(complete, "every numbered line on the server", timeout=240, every=2)
+    try:
+        wait_for(complete, "every numbered line on the server", timeout=240, every=2)
+    except AssertionError as error:
+        raise AssertionError("%s\n%s" % (error, "\n".join(delivery_state(host) for host in CLIENTS))) from None
     report = {"outage_s": OUTAGE_S, "caught_up_s": round(time.monotonic() - restarted, 1), "clients": {}}
     for host in CLIENTS:
         numbers = numbers_on_server(host)
