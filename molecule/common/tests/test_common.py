@@ -48,6 +48,7 @@ def test_sysctl_file_written(host):
     content = host.file("/etc/sysctl.d/60-hastack.conf").content_string
     assert "vm.swappiness = 10" in content
     assert "net.core.somaxconn = 4096" in content
+    assert "net.unix.max_dgram_qlen = 512" in content
 
 
 def test_admin_user_has_only_its_key_and_sudo(host):
