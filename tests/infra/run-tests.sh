@@ -158,6 +158,7 @@ fast_gates() {
   gate yamllint 300 yamllint -s .
   gate ansible-lint 600 ansible-lint --profile production --offline
   gate changelog 120 antsibull-changelog lint
+  gate rules 300 tests/infra/rules-gate.sh
   gate sanity 1200 sanity
   if compgen -G 'tests/unit/plugins/*/test_*.py' >/dev/null; then gate units 600 units; fi
 }
@@ -166,7 +167,7 @@ fast_gates() {
 # three lanes keep both busy: much of a scenario's time is waiting (leases,
 # failovers, timers, a writer), and engine alone is about half of the total.
 # A scenario no lane names runs in the last lane. HASTACK_LANES overrides.
-lanes=${HASTACK_LANES:-"engine common inputs;backup deploy;gates frontdoor etcd logging"}
+lanes=${HASTACK_LANES:-"engine common inputs logging;backup monitoring;gates frontdoor etcd deploy"}
 
 run_lane() {  # run_lane "gates frontdoor etcd": one after another
   local item

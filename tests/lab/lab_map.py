@@ -87,6 +87,21 @@ def backups(container):
     return '%d (newest %s, %s)' % (len(sets), sets[-1]['label'], sets[-1]['type']) if sets else 'none'
 
 
+def monitoring(container, address):
+    """Targets up and alerts firing, as the monitoring host's Prometheus says."""
+    def get(path):
+        result = subprocess.run(['docker', 'exec', container, 'curl', '-sf', '-m', '5', 'http://%s:9090%s' % (address, path)],
+                                capture_output=True, text=True, check=False)
+        return json.loads(result.stdout)['data'] if result.returncode == 0 else None
+    targets, alerts = get('/api/v1/targets'), get('/api/v1/alerts')
+    if targets is None or alerts is None:
+        return 'not answering yet'
+    active = targets['activeTargets']
+    firing = sorted({a['labels']['alertname'] for a in alerts['alerts'] if a['state'] == 'firing'})
+    return '%d of %d targets up; firing: %s' % (sum(t['health'] == 'up' for t in active), len(active),
+                                                ', '.join(firing) or 'nothing')
+
+
 def main(inventory, wait=0.0):
     data = json.loads(subprocess.check_output(['ansible-inventory', '-i', inventory, '--list']))
     hostvars = data['_meta']['hostvars']
@@ -120,6 +135,10 @@ def main(inventory, wait=0.0):
         print('%-30s %s' % ('logs on ' + host, ', '.join(log_hosts(prefix + host)) or 'none yet'))
     for host in sorted(data.get('backup', {}).get('hosts', [])):
         print('%-30s %s' % ('backups on ' + host, backups(prefix + host)))
+    for host in sorted(data.get('monitoring', {}).get('hosts', [])):
+        address = hostvars[host]['hastack_address']
+        print('%-30s http://%s:9090/ (Alertmanager :9093) %s' % ('monitoring on ' + host, address,
+                                                               monitoring(prefix + host, address)))
     print('\nshell: docker exec -it %sdb1 bash    converge: make lab    remove: make lab-down' % prefix)
 
 

@@ -1,0 +1,98 @@
+"""Every target of the inventory is scraped, every exporter is closed to all but the monitoring
+host, and the facts the alerts need are there."""
+import pytest
+
+from conftest import ADDRESS, MON, PROMETHEUS, api, docker, firing, node, query, wait_for, PREFIX
+
+EXPECTED_TARGETS = {
+    "node": {"lb1", "app1", "db1", "db2", "ops1", "mon1"},
+    "postgres": {"db1", "db2"},
+    "patroni": {"db1", "db2"},
+    "etcd": {"db1", "db2", "ops1"},
+    "haproxy": {"lb1"},
+    "prometheus": {"mon1"},
+    "alertmanager": {"mon1"},
+    "vip_web": {"http://10.231.31.100:80/"},
+    "vip_postgresql": {"10.231.31.100:5432", "10.231.31.100:5433"},
+}
+
+
+def targets():
+    found = {}
+    for target in api(PROMETHEUS + "/api/v1/targets")["data"]["activeTargets"]:
+        found.setdefault(target["labels"]["job"], {})[target["labels"]["instance"]] = target["health"]
+    return found
+
+
+def test_every_target_of_the_inventory_is_scraped_and_up():
+    def all_up():
+        found = targets()
+        return found if all(found.get(job, {}).get(i) == "up" for job, hosts in EXPECTED_TARGETS.items()
+                            for i in hosts) else None
+    found = wait_for(all_up, "every target up", timeout=90, every=2)
+    assert {job: set(hosts) for job, hosts in found.items()} == EXPECTED_TARGETS
+
+
+@pytest.mark.parametrize("host, port", [("db1", 9187), ("db2", 9100), ("lb1", 8406), ("db1", 2381), ("ops1", 9100)])
+def test_exporters_answer_the_monitoring_host_only(host, port):
+    url = "http://%s:%d/metrics" % (ADDRESS[host], port)
+    assert node(MON).run("curl -sf -m 5 -o /dev/null %s", url).rc == 0
+    assert node("app1").run("curl -sf -m 3 -o /dev/null %s", url).rc != 0
+
+
+def test_prometheus_and_alertmanager_are_closed_to_other_hosts():
+    for port in (9090, 9093):
+        assert node("app1").run("curl -sf -m 3 -o /dev/null http://%s:%s/", ADDRESS[MON], str(port)).rc != 0
+
+
+def test_the_blackbox_exporter_listens_on_loopback_only():
+    local = node(MON).run("ss -Htln 'sport = :9115' | awk '{print $4}'").stdout.split()
+    assert local == ["127.0.0.1:9115"]
+
+
+def test_the_monitoring_database_role_has_no_way_in_but_the_socket_as_prometheus():
+    db = node("db1")
+    as_prometheus = db.run("runuser -u prometheus -- psql -h /var/run/postgresql -U hastack_monitor -d postgres -Atc 'select 1'")
+    assert as_prometheus.stdout.strip() == "1", as_prometheus.stderr
+    as_root = db.run("psql -h /var/run/postgresql -U hastack_monitor -d postgres -w -Atc 'select 1'")
+    assert as_root.rc != 0
+    over_tcp = db.run("runuser -u prometheus -- psql -h 127.0.0.1 -U hastack_monitor -d postgres -w -Atc 'select 1'")
+    assert over_tcp.rc != 0
+    cannot_write = db.run("runuser -u prometheus -- psql -h /var/run/postgresql -U hastack_monitor -d demo -Atc "
+                          "'create table t (i int)'")
+    assert cannot_write.rc != 0
+
+
+def test_the_facts_the_alerts_need_are_there():
+    def ready():
+        return (query('hastack_vip_held{instance="lb1", vip="web"}')
+                and query("hastack_app_release_info")
+                and query('pgbackrest_backup_since_last_completion_seconds{backup_type="full"}')
+                and query("hastack_pg_node_replica") and query("patroni_primary == 1"))
+    wait_for(ready, "the stack's facts in Prometheus", timeout=60, every=2)
+    assert query('hastack_vip_held{instance="lb1", vip="web"}')[0][1] == 1
+    assert [(m["instance"], m["release"]) for m, v in query("hastack_app_release_info") if v == 1] == [("app1", "1.0.0")]
+    assert len(query("patroni_primary == 1")) == 1
+    assert sorted(v for _m, v in query("hastack_pg_node_replica")) == [0.0, 1.0]
+    assert len(query('hastack_pg_standby_lag_bytes')) == 1
+    assert query("sum(etcd_server_has_leader)")[0][1] == 3
+    assert query('haproxy_backend_active_servers{proxy="app"}')[0][1] == 1
+    assert query('probe_success{job="vip_web"}')[0][1] == 1
+    assert query('node_systemd_unit_state{name="patroni.service", state="active"}')
+
+
+def test_the_healthy_stack_has_no_alert_firing():
+    # Containers share this machine's kernel clock: when the kernel says it is not synchronised,
+    # every host truly is not, and that alert is right to fire.
+    unsynchronised = any(v == 0 for _m, v in query("node_timex_sync_status"))
+    expected = {"ClockNotSynchronised"} if unsynchronised else set()
+    assert {a["alertname"] for a in firing()} <= expected
+
+
+def test_the_monitoring_configuration_passes_its_checks_on_the_host():
+    mon = node(MON)
+    assert mon.run("promtool check config /etc/prometheus/prometheus.yml").rc == 0
+    assert mon.run("amtool check-config /etc/prometheus/alertmanager.yml").rc == 0
+    assert mon.file("/etc/prometheus/alertmanager.yml").mode == 0o640
+    assert docker("exec", PREFIX + MON, "systemctl", "is-active", "prometheus", "prometheus-alertmanager",
+                  "prometheus-blackbox-exporter", "postfix").returncode == 0
