@@ -90,6 +90,15 @@ def runs():
             "tls": extra({"pki_ca_passphrase": "", "pki_extra_names": ["db1.example.internal", "*.example.internal"],
                           "postgresql_hba_rules": [{"type": "hostnossl", "database": "app", "user": "app",
                                                     "address": "10.231.28.0/24"}]}),
+            # The monitoring's input: a route to a receiver nobody defined, a threshold that is no number
+            # or duration; and alone, a rule promtool refuses (none is installed: a throwaway copy checks it).
+            "monitoring": extra({
+                "monitoring_routes": [{"receiver": "pager", "matchers": ['tier="db"']}],
+                "monitoring_thresholds": {"replica_lag_bytes": "a lot", "backup_age_full": "8 days"},
+            }),
+            "bad_rule": extra({
+                "monitoring_rules": [{"name": "mine", "rules": [{"alert": "Broken", "expr": "up{job= == 0"}]}],
+            }),
             # A production-like inventory: a clear vault file is an error; an encrypted one is fine.
             "vault_required": extra({"hastack_require_encrypted_vault": True})
             + ["--vault-password-file", password_file]
@@ -218,3 +227,18 @@ def test_an_unsupported_release_is_refused_with_the_supported_ones():
         lb1.run("ln -sfn ../usr/lib/os-release /etc/os-release && printf '%s\\n' '" + version.strip() + "' > /etc/debian_version")
     assert lb1.file("/etc/debian_version").content_string == version
     assert lb1.file("/etc/os-release").is_symlink
+
+
+def test_the_monitorings_input_is_named_with_its_fix(runs):
+    failed = refused(runs["monitoring"], hosts=())[0]
+    message = failed["ops1"]
+    assert "The receiver pager (monitoring_default_receiver or monitoring_routes) is not in monitoring_receivers (oncall)" \
+        in message
+    assert "monitoring_thresholds: replica_lag_bytes, backup_age_full is neither a number" in message \
+        or "monitoring_thresholds: backup_age_full, replica_lag_bytes is neither a number" in message
+
+
+def test_a_rule_promtool_refuses_is_refused_before_any_change(runs):
+    failed = refused(runs["bad_rule"], hosts=())[0]
+    assert "monitoring_rules on ops1 fail promtool" in failed["ops1"] and "Fix the rule; nothing was changed" in failed["ops1"]
+    assert "parse error" in failed["ops1"]

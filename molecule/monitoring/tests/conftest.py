@@ -88,3 +88,25 @@ def mailed(alertname, status, since):
 
 def now():
     return time.time()
+
+
+CHROMIUM = ("chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+            "--disable-component-update --disable-sync --no-first-run --user-data-dir=$(mktemp -d)")
+
+
+def rendered(path):
+    """The console page at `path` as headless Chromium on mon1 renders it (its DOM)."""
+    result = node(MON).run("%s --dump-dom %s 2>/dev/null" % (CHROMIUM, PROMETHEUS + path))
+    assert result.rc == 0, result.stderr
+    return result.stdout
+
+
+def screenshot(path, name):
+    """A PNG of the page, saved with the test logs (.work/logs/<name>); returns its local path."""
+    logs = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], ".work", "logs")
+    os.makedirs(logs, exist_ok=True)
+    result = node(MON).run("%s --window-size=1280,1800 --screenshot=/tmp/%s %s 2>/dev/null"
+                           % (CHROMIUM, name, PROMETHEUS + path))
+    assert result.rc == 0, result.stderr
+    assert docker("cp", "%s%s:/tmp/%s" % (PREFIX, MON, name), os.path.join(logs, name)).returncode == 0
+    return os.path.join(logs, name)

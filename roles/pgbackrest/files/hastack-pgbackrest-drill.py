@@ -160,6 +160,25 @@ def check_canary(args, socket_dir, report):
         report['newest_canary_age_s'] = int(time.time() - int(newest)) if int(newest) else None
 
 
+def save_result(args, report):
+    """The outcome for the monitoring: passed or not, when, and when a drill of this repository last passed."""
+    if not args.results:
+        return
+    path = os.path.join(args.results, 'drill-repo%d.json' % args.repo)
+    try:
+        with open(path) as handle:
+            last_passed = json.load(handle).get('last_passed_at')
+    except (OSError, ValueError):
+        last_passed = None
+    now = int(time.time())
+    passed = 'failed' not in report
+    result = dict(report, passed=passed, finished_at=now, last_passed_at=now if passed else last_passed)
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as handle:
+        json.dump(result, handle)
+    os.replace(tmp, path)
+
+
 def main():
     parser = argparse.ArgumentParser(description='Restore the latest backup into a scratch instance and check it.')
     parser.add_argument('--stanza', default='main')
@@ -170,13 +189,17 @@ def main():
     parser.add_argument('--canary', default='', help='token of a canary row that must be restored')
     parser.add_argument('--no-verify', dest='verify', action='store_false', help='skip pgbackrest verify')
     parser.add_argument('--timeout', type=int, default=1800, help='seconds to wait for recovery')
+    parser.add_argument('--results', default='', help='directory for the outcome, drill-repo<N>.json (monitoring)')
     args = parser.parse_args()
     try:
         report = drill(args)
     except (DrillError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
-        print(json.dumps({'stanza': args.stanza, 'repo': args.repo, 'failed': str(exc)}))
+        report = {'stanza': args.stanza, 'repo': args.repo, 'failed': str(exc)}
+        save_result(args, report)
+        print(json.dumps(report))
         sys.stderr.write('restore drill FAILED: %s\n' % exc)
         return 1
+    save_result(args, report)
     print(json.dumps(report))
     return 0
 
