@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """A test's webhook: appends each POSTed JSON body as one line to a file."""
 import http.server
 import json

@@ -137,8 +137,8 @@ def main(inventory, wait=0.0):
         print('%-30s %s' % ('backups on ' + host, backups(prefix + host)))
     for host in sorted(data.get('monitoring', {}).get('hosts', [])):
         address = hostvars[host]['hastack_address']
-        print('%-30s http://%s:9090/ (Alertmanager :9093) %s' % ('monitoring on ' + host, address,
-                                                               monitoring(prefix + host, address)))
+        status = monitoring(prefix + host, address)
+        print('%-30s http://%s:9090/consoles/hastack.html (Alertmanager :9093) %s' % ('monitoring on ' + host, address, status))
     print('\nshell: docker exec -it %sdb1 bash    converge: make lab    remove: make lab-down' % prefix)
 
 

@@ -1,5 +1,6 @@
 """Helpers for the monitoring scenario: Prometheus's answers, and what reached root's
-mailbox and the webhook on mon1."""
+mailbox and the webhook on the monitoring hosts. The tests ask mon2, which they never kill;
+notifications may come from either host's Alertmanager (the cluster sends each once)."""
 import email
 import json
 import mailbox
@@ -14,9 +15,10 @@ from scenario_helpers import (  # noqa: E402,F401  pylint: disable=wrong-import-
     CONTAINER_PREFIX as PREFIX, converge, docker, node, run_playbook, wait_for,
 )
 
-MON = "mon1"
+MON = "mon2"
+MONITORING_HOSTS = ("mon1", "mon2")
 ADDRESS = {"lb1": "10.231.31.11", "app1": "10.231.31.21", "db1": "10.231.31.31", "db2": "10.231.31.32",
-           "ops1": "10.231.31.41", "mon1": "10.231.31.51"}
+           "ops1": "10.231.31.41", "mon1": "10.231.31.51", "mon2": "10.231.31.52"}
 WEB_VIP = "10.231.31.100"
 PROMETHEUS = "http://%s:9090" % ADDRESS[MON]
 ALERTMANAGER = "http://%s:9093" % ADDRESS[MON]
@@ -25,7 +27,7 @@ MAILBOX = "/var/mail/root"
 
 
 def api(url, **params):
-    """GET a Prometheus or Alertmanager API URL from mon1; the decoded JSON."""
+    """GET a Prometheus or Alertmanager API URL from mon2; the decoded JSON."""
     query = ("?" + urllib.parse.urlencode(params)) if params else ""
     result = node(MON).run("curl -sf -m 10 %s", url + query)
     assert result.rc == 0, "GET %s%s failed: %s" % (url, query, result.stderr)
@@ -45,10 +47,16 @@ def firing(alertname=None):
             if a["state"] == "firing" and (alertname is None or a["labels"]["alertname"] == alertname)]
 
 
+def on_monitoring_hosts(path):
+    """The file at `path` on each monitoring host that runs (a killed one has nothing to say)."""
+    return [docker("exec", PREFIX + host, "cat", path).stdout for host in MONITORING_HOSTS]
+
+
 def webhook_messages():
-    """What Alertmanager posted to the webhook, oldest first."""
-    content = node(MON).run("cat %s 2>/dev/null", WEBHOOK_LOG).stdout
-    return [json.loads(line) for line in content.splitlines() if line.strip()]
+    """What the Alertmanagers posted to their webhooks, oldest first."""
+    messages = [json.loads(line) for content in on_monitoring_hosts(WEBHOOK_LOG)
+                for line in content.splitlines() if line.strip()]
+    return sorted(messages, key=lambda message: message["received_at"])
 
 
 def notified(alertname, status, since, **labels):
@@ -66,18 +74,18 @@ def notified(alertname, status, since, **labels):
 
 def mail_subjects(since):
     """Subjects of the mails in root's mailbox delivered at or after `since` (epoch s)."""
-    content = node(MON).run("cat %s 2>/dev/null", MAILBOX).stdout
-    with tempfile.NamedTemporaryFile("w", delete=False) as handle:
-        handle.write(content)
-    try:
-        subjects = []
-        for message in mailbox.mbox(handle.name):
-            delivered = email.utils.parsedate_to_datetime(message["Date"]).timestamp()
-            if delivered >= since - 1:
-                subjects.append(" ".join(str(message["Subject"]).split()))
-        return subjects
-    finally:
-        os.unlink(handle.name)
+    subjects = []
+    for content in on_monitoring_hosts(MAILBOX):
+        with tempfile.NamedTemporaryFile("w", delete=False) as handle:
+            handle.write(content)
+        try:
+            for message in mailbox.mbox(handle.name):
+                delivered = email.utils.parsedate_to_datetime(message["Date"]).timestamp()
+                if delivered >= since - 1:
+                    subjects.append(" ".join(str(message["Subject"]).split()))
+        finally:
+            os.unlink(handle.name)
+    return subjects
 
 
 def mailed(alertname, status, since):

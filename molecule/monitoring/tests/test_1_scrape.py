@@ -1,38 +1,49 @@
-"""Every target of the inventory is scraped, every exporter is closed to all but the monitoring
-host, and the facts the alerts need are there."""
+"""Every target of the inventory is scraped by both monitoring hosts, every exporter is closed to
+all but them, the two Alertmanagers are one cluster, and the facts the alerts need are there."""
 import os
 
 import pytest
 
-from conftest import ADDRESS, MON, PREFIX, PROMETHEUS, api, docker, firing, node, query, rendered, wait_for
+from conftest import (ADDRESS, MON, MONITORING_HOSTS, PREFIX, PROMETHEUS, api, docker, firing, node, query, rendered,
+                      wait_for)
 
 EXPECTED_TARGETS = {
-    "node": {"lb1", "app1", "db1", "db2", "ops1", "mon1"},
+    "node": {"lb1", "app1", "db1", "db2", "ops1", "mon1", "mon2"},
     "postgres": {"db1", "db2"},
     "patroni": {"db1", "db2"},
     "etcd": {"db1", "db2", "ops1"},
     "haproxy": {"lb1"},
-    "prometheus": {"mon1"},
-    "alertmanager": {"mon1"},
+    "prometheus": {"mon1", "mon2"},
+    "alertmanager": {"mon1", "mon2"},
     "vip_web": {"http://10.231.31.100:80/"},
     "vip_postgresql": {"10.231.31.100:5432", "10.231.31.100:5433"},
 }
 
 
-def targets():
+def targets(prometheus):
     found = {}
-    for target in api(PROMETHEUS + "/api/v1/targets")["data"]["activeTargets"]:
+    for target in api("http://%s:9090/api/v1/targets" % ADDRESS[prometheus])["data"]["activeTargets"]:
         found.setdefault(target["labels"]["job"], {})[target["labels"]["instance"]] = target["health"]
     return found
 
 
-def test_every_target_of_the_inventory_is_scraped_and_up():
+@pytest.mark.parametrize("prometheus", MONITORING_HOSTS)
+def test_every_target_of_the_inventory_is_scraped_and_up(prometheus):
     def all_up():
-        found = targets()
+        found = targets(prometheus)
         return found if all(found.get(job, {}).get(i) == "up" for job, hosts in EXPECTED_TARGETS.items()
                             for i in hosts) else None
-    found = wait_for(all_up, "every target up", timeout=90, every=2)
+    found = wait_for(all_up, "every target up on %s" % prometheus, timeout=90, every=2)
     assert {job: set(hosts) for job, hosts in found.items()} == EXPECTED_TARGETS
+
+
+def test_the_alertmanagers_are_one_cluster():
+    members = wait_for(lambda: [v for _m, v in query("alertmanager_cluster_members")] == [2.0, 2.0]
+                       or None, "both Alertmanagers seeing two members", timeout=60, every=2)
+    assert members
+    for host in MONITORING_HOSTS:
+        status = api("http://%s:9093/api/v2/status" % ADDRESS[host])["cluster"]
+        assert status["status"] == "ready" and len(status["peers"]) == 2, (host, status)
 
 
 @pytest.mark.parametrize("host, port", [("db1", 9187), ("db2", 9100), ("lb1", 8406), ("db1", 2381), ("ops1", 9100)])
@@ -45,6 +56,10 @@ def test_exporters_answer_the_monitoring_host_only(host, port):
 def test_prometheus_and_alertmanager_are_closed_to_other_hosts():
     for port in (9090, 9093):
         assert node("app1").run("curl -sf -m 3 -o /dev/null http://%s:%s/", ADDRESS[MON], str(port)).rc != 0
+    # Alertmanager's cluster port (not HTTP): the other monitoring host connects, app1 cannot.
+    connect = "timeout 3 bash -c 'exec 3<>/dev/tcp/%s/9094'" % ADDRESS[MON]
+    assert node("mon1").run(connect).rc == 0
+    assert node("app1").run(connect).rc != 0
 
 
 def test_the_blackbox_exporter_listens_on_loopback_only():
@@ -70,7 +85,8 @@ def test_the_facts_the_alerts_need_are_there():
         return (query('hastack_vip_held{instance="lb1", vip="web"}')
                 and query("hastack_app_release_info")
                 and query('pgbackrest_backup_since_last_completion_seconds{backup_type="full"}')
-                and query("hastack_pg_node_replica") and query("patroni_primary == 1"))
+                and query("hastack_pg_node_replica") and query("patroni_primary == 1")
+                and query('hastack_rsyslog_queue_size{instance="app1", queue=~"hastack_forward.*"}'))
     wait_for(ready, "the stack's facts in Prometheus", timeout=60, every=2)
     assert query('hastack_vip_held{instance="lb1", vip="web"}')[0][1] == 1
     assert [(m["instance"], m["release"]) for m, v in query("hastack_app_release_info") if v == 1] == [("app1", "1.0.0")]
@@ -81,6 +97,9 @@ def test_the_facts_the_alerts_need_are_there():
     assert query('haproxy_backend_active_servers{proxy="app"}')[0][1] == 1
     assert query('probe_success{job="vip_web"}')[0][1] == 1
     assert query('node_systemd_unit_state{name="patroni.service", state="active"}')
+    # Every host forwards its logs to ops1: each one's forwarding queue is counted.
+    forwarding = {m["instance"] for m, _v in query('hastack_rsyslog_queue_size{queue=~"hastack_forward.*"}')}
+    assert {"lb1", "app1", "db1", "db2", "mon1", "mon2"} <= forwarding
 
 
 def test_the_healthy_stack_has_no_alert_firing():
@@ -93,12 +112,13 @@ def test_the_healthy_stack_has_no_alert_firing():
              timeout=420, every=5)
 
 
-def test_the_monitoring_configuration_passes_its_checks_on_the_host():
-    mon = node(MON)
+@pytest.mark.parametrize("host", MONITORING_HOSTS)
+def test_the_monitoring_configuration_passes_its_checks_on_the_host(host):
+    mon = node(host)
     assert mon.run("promtool check config /etc/prometheus/prometheus.yml").rc == 0
     assert mon.run("amtool check-config /etc/prometheus/alertmanager.yml").rc == 0
     assert mon.file("/etc/prometheus/alertmanager.yml").mode == 0o640
-    assert docker("exec", PREFIX + MON, "systemctl", "is-active", "prometheus", "prometheus-alertmanager",
+    assert docker("exec", PREFIX + host, "systemctl", "is-active", "prometheus", "prometheus-alertmanager",
                   "prometheus-blackbox-exporter", "postfix").returncode == 0
 
 

@@ -85,17 +85,20 @@ def power_on(name, hosts):
              in ("running", "degraded"), "%s booted" % name, timeout=120, every=1)
 
 
-def test_primary_and_vip_holder_killed():
-    """First: its failover alert stays 5 minutes, and resolves while the next test runs."""
+def test_primary_vip_holder_and_a_monitoring_host_killed():
+    """First: its failover alert stays 5 minutes, and resolves while the next test runs. mon1 dies
+    with the others: mon2 alone sees and tells everything."""
     leader, replica = leader_and_replica()
     expected = [
         ("HostDown", {"instance": leader}),
         ("HostDown", {"instance": "lb1"}),
+        ("HostDown", {"instance": "mon1"}),
         ("PostgreSQLFailover", {}),
         ("VIPNotHeld", {"vip": "web"}),
     ]
     quiet(expected)
     fault = now()
+    mon1_hosts = power_off("mon1")
     leader_hosts = power_off(leader)
     lb1_hosts = power_off("lb1")
     try:
@@ -108,6 +111,7 @@ def test_primary_and_vip_holder_killed():
         repair = now()
         power_on(leader, leader_hosts)
         power_on("lb1", lb1_hosts)
+        power_on("mon1", mon1_hosts)
     expect_notifications([e for e in expected if e[0] != "PostgreSQLFailover"], repair, "resolved")
     FAILOVER["at"] = fault
 
