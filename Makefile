@@ -18,7 +18,7 @@ LAB := inventories/lab
 DEBIAN ?=
 export HASTACK_DEBIAN := $(DEBIAN)
 
-.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover bench-deploy bench-backup demo-artifact
+.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover bench-deploy bench-backup bench-monitoring demo-artifact
 
 help:
 	@echo "make lab        bring up the lab (Debian 13; DEBIAN=12 for Debian 12) and converge site.yml"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench-failover  write gap and loss through switchover and automatic failover under Patroni, and 60 s of full CPU that must not fail over (engine hosts; BENCH_ARGS=\"--leases 30,10,10\")"
 	@echo "make bench-deploy  200 req/s through a rolling deploy and a rollback; scaling over 1-3 app hosts; TLS to the database on vs off (deploy hosts; BENCH_ARGS=--only-tls for the last alone)"
 	@echo "make bench-backup  backup, drill and restore times for a ~1 GB database (backup hosts)"
+	@echo "make bench-monitoring  what the monitoring costs on the lab: samples, memory, disk per day, CPU on a db host (make lab first)"
 
 # The venv is rebuilt when the pinned requirements change.
 $(VENV)/.stamp: tests/requirements.txt
@@ -99,3 +100,7 @@ bench-deploy: venv image
 
 bench-backup: venv image
 	@bench/with-scenario.sh backup python bench/backup.py --scale 70
+
+# Against the lab (make lab first): what the monitoring costs there.
+bench-monitoring: venv
+	@python bench/monitoring.py $(BENCH_ARGS)

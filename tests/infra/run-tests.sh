@@ -82,7 +82,12 @@ ansible_test_tree() {
 # The controller's own Python: 3.11 on Debian 12, 3.13 on Debian 13.
 python_version=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 sanity() { cd "$(ansible_test_tree)" && ansible-test sanity --python "$python_version" --local --color no; }
-units() { cd "$ansible_test_base/ansible_collections/hastack/platform" && ansible-test units --python "$python_version" --local --color no; }
+# ansible-test's default targets are the plugins' tests; the roles' scripts' tests are named.
+units() {
+  cd "$ansible_test_base/ansible_collections/hastack/platform" &&
+    ansible-test units --python "$python_version" --local --color no &&
+    ansible-test units --python "$python_version" --local --color no tests/unit/roles/
+}
 
 build_install() {
   rm -rf .work/build .work/install
@@ -164,10 +169,11 @@ fast_gates() {
 }
 
 # Lanes of a full run, ';' between lanes; "gates" is every gate. On 2 cores
-# three lanes keep both busy: much of a scenario's time is waiting (leases,
-# failovers, timers, a writer), and engine alone is about half of the total.
+# four lanes keep both busy: much of a scenario's time is waiting (leases,
+# failovers, timers, a writer, alerts' `for`), and engine and monitoring are
+# the longest.
 # A scenario no lane names runs in the last lane. HASTACK_LANES overrides.
-lanes=${HASTACK_LANES:-"engine common inputs logging;backup monitoring;gates frontdoor etcd deploy"}
+lanes=${HASTACK_LANES:-"engine common;backup logging inputs;monitoring etcd;gates frontdoor deploy"}
 
 run_lane() {  # run_lane "gates frontdoor etcd": one after another
   local item

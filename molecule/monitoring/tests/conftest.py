@@ -5,6 +5,7 @@ import email
 import json
 import mailbox
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -110,11 +111,16 @@ def rendered(path):
 
 
 def screenshot(path, name):
-    """A PNG of the page, saved with the test logs (.work/logs/<name>); returns its local path."""
+    """A PNG of the page, saved with the test logs (.work/logs/<name>); returns its local path.
+    (Read back with cat: `docker cp` does not see the container's /tmp, a tmpfs.)"""
     logs = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], ".work", "logs")
     os.makedirs(logs, exist_ok=True)
     result = node(MON).run("%s --window-size=1280,1800 --screenshot=/tmp/%s %s 2>/dev/null"
                            % (CHROMIUM, name, PROMETHEUS + path))
     assert result.rc == 0, result.stderr
-    assert docker("cp", "%s%s:/tmp/%s" % (PREFIX, MON, name), os.path.join(logs, name)).returncode == 0
+    png = subprocess.run(["docker", "exec", PREFIX + MON, "cat", "/tmp/" + name], capture_output=True,
+                         timeout=60, check=False)
+    assert png.returncode == 0 and png.stdout.startswith(b"\x89PNG"), png.stderr
+    with open(os.path.join(logs, name), "wb") as handle:
+        handle.write(png.stdout)
     return os.path.join(logs, name)
