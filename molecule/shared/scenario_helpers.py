@@ -56,8 +56,9 @@ def converge(*extra_args):
 
 def run_playbook(name, *extra_args):
     """One of the collection's playbooks, by its FQCN, run as users run it (no Mitogen: these are the
-    playbooks that meet dead, frozen and cut-off hosts)."""
-    return ansible_playbook("hastack.platform." + name, *extra_args, timeout=300, mitogen=False)
+    playbooks that meet dead, frozen and cut-off hosts). The bound catches a hung run, not a slow one:
+    restore.yml took over 300 s in a loaded CI run."""
+    return ansible_playbook("hastack.platform." + name, *extra_args, timeout=900, mitogen=False)
 
 
 def hosts_with_changes(output):
