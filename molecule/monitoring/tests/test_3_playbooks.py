@@ -1,6 +1,7 @@
 """The playbooks that meet the monitoring: maintenance.yml silences what the maintenance page
-brings (in the whole Alertmanager cluster), status.yml names what fires."""
-from conftest import ADDRESS, ALERTMANAGER, MONITORING_HOSTS, api, run_playbook, wait_for
+brings (in the whole Alertmanager cluster), status.yml names what fires; both go on through
+mon2 while mon1 is frozen."""
+from conftest import ADDRESS, ALERTMANAGER, MONITORING_HOSTS, PREFIX, api, docker, run_playbook, wait_for
 
 
 def our_silences(host):
@@ -45,3 +46,20 @@ def test_status_names_the_alerts_firing():
         assert all(name in line for name in names), (line, names)
     else:
         assert line == "alerts firing: none"
+
+
+def test_a_frozen_monitoring_host_is_passed_over():
+    # Frozen, not dead: SSH's TCP handshake still completes, then nothing answers.
+    assert docker("pause", PREFIX + "mon1").returncode == 0
+    try:
+        rc, output = run_playbook("maintenance", "-e", "state=on")
+        assert rc == 0, output[-3000:]
+        assert len(our_silences("mon2")) == 1
+        rc, output = run_playbook("status")
+        assert rc == 0, output[-3000:]
+        assert '"alerts firing: ' in output, output[-3000:]
+        rc, output = run_playbook("maintenance", "-e", "state=off")
+        assert rc == 0, output[-3000:]
+        assert our_silences("mon2") == []
+    finally:
+        assert docker("unpause", PREFIX + "mon1").returncode == 0
