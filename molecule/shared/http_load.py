@@ -20,6 +20,7 @@ class Load:
         self.max_seconds = max_seconds
         self.max_requests = max_requests
         self.results = []  # (monotonic start, status or 0 on a network error, seconds)
+        self.errors = Counter()  # network errors by kind: a timeout is not a reset
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(threads)]
@@ -52,9 +53,11 @@ class Load:
             status = response.status
             if response.getheader("connection", "").lower() == "close":
                 conn.close()
-        except (OSError, http.client.HTTPException):
+        except (OSError, http.client.HTTPException) as error:
             conn.close()
             status = 0
+            with self._lock:
+                self.errors[type(error).__name__] += 1
         return begin, status, time.monotonic() - begin
 
     def _run(self, index):
@@ -88,6 +91,7 @@ class Load:
             rate=round(len(results) / elapsed, 1) if elapsed else 0.0,
             codes={str(code): count for code, count in sorted(codes.items())},
             non_2xx=sum(count for code, count in codes.items() if not 200 <= code < 300),
+            errors=dict(self.errors),
             p50_ms=round(1000 * statistics.median(latencies), 1) if latencies else None,
             p99_ms=round(1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1) if latencies else None,
         )
