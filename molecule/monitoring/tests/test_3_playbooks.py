@@ -49,7 +49,7 @@ def test_status_names_the_alerts_firing():
 
 
 def test_a_frozen_monitoring_host_is_passed_over():
-    # Frozen, not dead: SSH's TCP handshake still completes, then nothing answers.
+    # Frozen, not dead (docker pause): through the test's docker connection every exec into it fails.
     assert docker("pause", PREFIX + "mon1").returncode == 0
     try:
         rc, output = run_playbook("maintenance", "-e", "state=on")
