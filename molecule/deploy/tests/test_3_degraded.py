@@ -1,0 +1,97 @@
+"""Deploys on a bad day: the load balancer holding the VIP dies part way
+through, or an app host is down before the deploy starts. The deploy goes on
+past what is dead, names it, and refuses only when too few app hosts serve."""
+import threading
+import time
+
+from conftest import (APPS, PREFIX, VIP, Load, app_states, deploy, docker, release, run_playbook, served_versions,
+                      wait_for)
+
+LBS = ["lb1", "lb2"]
+
+
+def holder():
+    """The lb host whose eth0 carries the VIP."""
+    for name in LBS:
+        result = docker("exec", PREFIX + name, "ip", "-4", "-o", "addr", "show", "dev", "eth0")
+        if result.returncode == 0 and " %s/" % VIP in result.stdout:
+            return name
+    return None
+
+
+def test_a_deploy_goes_on_when_the_load_balancer_holding_the_vip_dies():
+    dead = wait_for(holder, "an lb to hold the VIP", timeout=60)
+    outcome = {}
+    with Load(VIP, "/", rate=20, threads=4, max_seconds=400, timeout=15) as load:
+        worker = threading.Thread(target=lambda: outcome.update(result=deploy("2.0.0")), daemon=True)
+        worker.start()
+        try:
+            # Killed once the deploy drains its first host, as in a user's report (20 s into it).
+            wait_for(lambda: "DRAIN" in app_states(dead).values() or not worker.is_alive(),
+                     "the deploy to drain its first app host", timeout=300, every=0.5)
+            docker("kill", PREFIX + dead)
+            killed_at = time.monotonic()
+            worker.join(600)
+        finally:
+            # Back for the tests after this one; keepalived and haproxy start with the host.
+            docker("start", PREFIX + dead)
+    rc, output = outcome["result"]
+    assert rc == 0, output[-3000:]
+    assert "Passed over, as they carry no traffic: %s" % dead in output, output[-3000:]
+    assert {name: release(name) for name in APPS} == {name: "2.0.0" for name in APPS}
+    summary = load.summary()
+    # Only the VIP's move may cost requests: none failed once the other lb held it for 30 s.
+    late_failures = [r for r in load.results if r[0] > killed_at + 30 and not 200 <= r[1] < 300]
+    assert summary["requests"] > 100 and late_failures == [], summary
+    assert summary["non_2xx"] <= 0.05 * summary["requests"], summary
+    assert served_versions() == {"2.0.0": set(APPS)}
+    wait_for(lambda: app_states(dead) == {name: "UP" for name in APPS}, "the killed lb to serve again", timeout=120)
+
+
+def under_load(action):
+    """(action()'s result, the load's summary) with 20 req/s through the VIP meanwhile."""
+    with Load(VIP, "/", rate=20, threads=4, max_seconds=400, timeout=15) as load:
+        result = action()
+    return result, load.summary()
+
+
+def current_release(name):
+    """The release app host name runs, or None while it is down."""
+    result = docker("exec", PREFIX + name, "readlink", "/srv/demo/current")
+    return result.stdout.strip().rsplit("/", 1)[-1] if result.returncode == 0 else None
+
+
+def test_a_rollback_skips_an_app_host_that_is_down_and_names_it():
+    docker("kill", PREFIX + "app2")
+    try:
+        # One host serves: a minimum of two refuses before any host changes.
+        rc, output = run_playbook("rollback", "-e", "app_deploy_min_healthy=2")
+        assert rc != 0 and "fewer than app_deploy_min_healthy (2)" in output and "down: app2" in output, output[-3000:]
+        assert release("app1") == "2.0.0"
+
+        rc, output = run_playbook("rollback")
+        assert rc == 0, output[-3000:]
+        assert "Skipped, as they do not answer: app2" in output, output[-3000:]
+        assert release("app1") == "1.0.0"
+    finally:
+        docker("start", PREFIX + "app2")
+    wait_for(lambda: current_release("app2") == "2.0.0", "app2 to be back, on the release it ran", timeout=120)
+    # Back, it is brought in line by a deploy of the release the others run.
+    rc, output = deploy("1.0.0")
+    assert rc == 0, output[-3000:]
+    assert {name: release(name) for name in APPS} == {name: "1.0.0" for name in APPS}
+    wait_for(lambda: served_versions(10) == {"1.0.0": set(APPS)}, "both hosts to serve 1.0.0", timeout=120)
+
+
+def test_a_load_balancer_dead_before_a_deploy_costs_no_request():
+    spare = next(name for name in LBS if name != wait_for(holder, "an lb to hold the VIP", timeout=60))
+    docker("kill", PREFIX + spare)
+    try:
+        (rc, output), load = under_load(lambda: deploy("2.0.0"))
+    finally:
+        docker("start", PREFIX + spare)
+    assert rc == 0, output[-3000:]
+    assert "Passed over, as they carry no traffic: %s" % spare in output, output[-3000:]
+    assert load["requests"] > 50 and load["non_2xx"] == 0, load
+    assert {name: release(name) for name in APPS} == {name: "2.0.0" for name in APPS}
+    wait_for(lambda: app_states(spare) == {name: "UP" for name in APPS}, "%s to serve again" % spare, timeout=120)
