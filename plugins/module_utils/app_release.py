@@ -20,6 +20,8 @@ import tarfile
 import tempfile
 import zlib
 
+from ansible_collections.hastack.platform.plugins.module_utils.deb_package import DebPackageError, check_package
+
 VERSION_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$')
 METADATA = '.hastack-release.json'
 HISTORY = '.history.json'
@@ -173,8 +175,14 @@ class ReleaseStore(object):
             history = [v for v in history if v != current] + [current]
         return history
 
-    def install(self, version, src=None, checksum=None, strip_components=0, check_mode=False):
-        """Make sure releases/<version> exists; returns the new release's metadata, or None if it was there."""
+    def package_file(self, version, package):
+        """Where release version keeps its Debian package."""
+        return os.path.join(self.release_dir(version), package + '.deb')
+
+    def install(self, version, src=None, checksum=None, strip_components=0, check_mode=False, package=None,
+                architectures=None):
+        """Make sure releases/<version> exists; returns the new release's metadata, or None if it was there.
+        With package, src is a Debian package of that name at that version, kept whole in the release."""
         expected = normalize_checksum(checksum) if checksum else None
         have_src = src is not None and os.path.isfile(src)
         if src is not None and not have_src and not check_mode:
@@ -190,26 +198,35 @@ class ReleaseStore(object):
                 raise ReleaseError('release %s is already installed from a different artifact (installed sha256 %s, '
                                    'given %s); give the new build a new version' % (version, installed, given))
             return None
+        if have_src and package:
+            try:  # a package of another name or version fails before anything is written, in check mode too
+                check_package(src, package, version, architectures)
+            except DebPackageError as exc:
+                raise ReleaseError('%s is refused as release %s of %s: %s' % (src, version, package, exc))
         if check_mode:
-            if have_src:  # without it: the role's copy step does not run in check mode either
+            if have_src and not package:  # without it: the role's copy step does not run in check mode either
                 with tarfile.open(src) as tar:
                     safe_members(tar, strip_components)  # a bad archive fails in check mode too
             return dict(version=version, checksum=given, installed_at=None)
         if not have_src:
             raise ReleaseError('release %s is not installed on this host; give src, the archive to install it from'
                                % version)
-        return self._extract(version, src, actual, strip_components)
+        return self._extract(version, src, actual, strip_components, package)
 
-    def _extract(self, version, src, checksum, strip_components):
+    def _extract(self, version, src, checksum, strip_components, package=None):
         if not os.path.isdir(self.releases_dir):
             os.makedirs(self.releases_dir)
             os.chmod(self.releases_dir, 0o755)
         # Extract beside the release and rename it into place: a release is there whole or not at all.
         partial = tempfile.mkdtemp(prefix='.%s.partial-' % version, dir=self.releases_dir)
         try:
-            with tarfile.open(src) as tar:
-                tar.extractall(partial, members=safe_members(tar, strip_components), numeric_owner=True,
-                               **EXTRACT_ARGS)
+            if package:
+                shutil.copyfile(src, os.path.join(partial, package + '.deb'))
+                os.chmod(os.path.join(partial, package + '.deb'), 0o644)
+            else:
+                with tarfile.open(src) as tar:
+                    tar.extractall(partial, members=safe_members(tar, strip_components), numeric_owner=True,
+                                   **EXTRACT_ARGS)
             settle_tree(partial)
             # Microseconds, so that releases installed within one second still sort in order.
             meta = dict(version=version, checksum=checksum,
@@ -244,7 +261,8 @@ class ReleaseStore(object):
             if owners and max(owners, key=len) == version:
                 os.unlink(os.path.join(self.artifacts_dir, name))
 
-    def ensure(self, state, version=None, src=None, checksum=None, strip_components=0, keep=5, check_mode=False):
+    def ensure(self, state, version=None, src=None, checksum=None, strip_components=0, keep=5, check_mode=False,
+               package=None, architectures=None):
         """Bring the app to state; returns the module's result. check_mode changes nothing."""
         if keep < 2 or strip_components < 0:
             raise ReleaseError('keep must be at least 2 (the current release and one to roll back to) and '
@@ -254,17 +272,18 @@ class ReleaseStore(object):
         if state in ('present', 'current') and version is None:
             raise ReleaseError('state=%s needs a version' % state)
         try:
-            return self._ensure(state, version, src, checksum, strip_components, keep, check_mode)
+            return self._ensure(state, version, src, checksum, strip_components, keep, check_mode, package,
+                                architectures)
         except (tarfile.TarError, EOFError, zlib.error) as exc:  # a corrupt or truncated archive
             raise ReleaseError('cannot extract %s: %s' % (src, exc))
         except OSError as exc:
             raise ReleaseError('cannot manage the releases under %s: %s' % (self.path, exc))
 
-    def _ensure(self, state, version, src, checksum, strip_components, keep, check_mode):
+    def _ensure(self, state, version, src, checksum, strip_components, keep, check_mode, package, architectures):
         before = self.current()
         # Entries whose release is gone are left out, so that `previous` is where a rollback goes.
         history = [v for v in self.history() if v == before or os.path.isdir(self.release_dir(v))]
-        new = (self.install(version, src, checksum, strip_components, check_mode)
+        new = (self.install(version, src, checksum, strip_components, check_mode, package, architectures)
                if state in ('present', 'current') else None)
         target = None
         if state == 'current' and version != before:

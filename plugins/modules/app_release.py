@@ -18,6 +18,10 @@ description:
   - Archive members with absolute paths, C(..) components, device or fifo files, or links that leave the
     release are refused. Extracted files belong to the user running the module (root), never to the ids
     recorded in the archive, and lose group and other write bits and setuid/setgid bits.
+  - With O(package), O(src) is a Debian package (C(.deb)) kept whole in the release as C(<package>.deb), for the
+    caller to install with apt once the release is current. It must be that package, at O(version), built for
+    the host's architecture (C(dpkg --print-architecture)) or C(all); any other is refused before anything is
+    written.
   - C(releases/.history.json) records the versions in the order they were made current. Going back by
     name to the previous version, or O(state=rolled_back), pops the latest entry instead of pushing one.
   - After each switch, releases that are neither current nor among the last O(keep) of the history are
@@ -57,6 +61,9 @@ options:
       - Required when O(version) is not installed yet. When it is, its recorded checksum must match this
         file's; a different artifact under the same version fails.
     type: path
+  package:
+    description: Name of the Debian package O(src) must be; makes O(src) a C(.deb) instead of a tar archive.
+    type: str
   checksum:
     description: Expected sha256 of O(src), as C(sha256:<hex>) or C(<hex>). A mismatch fails.
     type: str
@@ -91,6 +98,14 @@ EXAMPLES = r"""
     state: present
     version: 1.5.0
     src: /srv/demo/artifacts/1.5.0.tar.gz
+
+- name: Stage release 1.5.0 of the demo app, built as a Debian package
+  hastack.platform.app_release:
+    path: /srv/demo
+    state: present
+    version: 1.5.0
+    package: demo
+    src: /srv/demo/artifacts/1.5.0.artifact
 
 - name: Go back to the release before the current one
   hastack.platform.app_release:
@@ -159,16 +174,27 @@ def main():
         checksum=dict(type='str'),
         strip_components=dict(type='int', default=0),
         keep=dict(type='int', default=5),
+        package=dict(type='str'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            required_if=[('state', 'present', ['version']), ('state', 'current', ['version'])])
     params = module.params
     store = ReleaseStore(params['path'])
+    architectures = None
+    if params['package']:
+        # The host's own and foreign architectures: dpkg would refuse any other.
+        architectures = []
+        for option in ('--print-architecture', '--print-foreign-architectures'):
+            rc, out, err = module.run_command(['dpkg', option])
+            if rc != 0:
+                module.fail_json(msg='dpkg %s failed: %s' % (option, err.strip()))
+            architectures += out.split()
     try:
         before = store.current()
         result = store.ensure(params['state'], version=params['version'], src=params['src'],
                               checksum=params['checksum'], strip_components=params['strip_components'],
-                              keep=params['keep'], check_mode=module.check_mode)
+                              keep=params['keep'], check_mode=module.check_mode, package=params['package'],
+                              architectures=architectures)
     except ReleaseError as exc:
         module.fail_json(msg=str(exc))
     if module._diff:

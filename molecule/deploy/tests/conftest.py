@@ -8,7 +8,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
 from scenario_helpers import (  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
-    CONTAINER_PREFIX as PREFIX, EPHEMERAL_DIR, docker, hosts_with_changes, node, run_playbook, secret, wait_for,
+    CONTAINER_PREFIX as PREFIX, EPHEMERAL_DIR, ansible_playbook, docker, hosts_with_changes, node, run_playbook, secret,
+    wait_for,
 )
 from http_load import Load  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 

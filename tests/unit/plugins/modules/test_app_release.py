@@ -87,3 +87,58 @@ def test_rollback_and_info(monkeypatch, tmp_path):
 def test_bad_requests_fail_with_the_reason(monkeypatch, tmp_path, args, message):
     failed = run(monkeypatch, dict(args, path=str(tmp_path / 'demo')), FailJson)
     assert message in failed['msg']
+
+
+def package(tmp_path, name, version, arch='all'):
+    """A Debian package, laid out as dpkg-deb does (see test_deb_package)."""
+    from ansible_collections.hastack.platform.tests.unit.plugins.module_utils.test_deb_package import CONTROL, deb
+    control = CONTROL.replace('Package: demo', 'Package: ' + name).replace('Version: 2.0.0', 'Version: ' + version)
+    path = tmp_path / 'demo' / 'artifacts'
+    path.mkdir(parents=True, exist_ok=True)
+    return deb(path, control=control.replace('Architecture: all', 'Architecture: ' + arch), name=version + '.artifact')
+
+
+def dpkg_answers(monkeypatch, native='amd64', foreign=''):
+    calls = []
+
+    def run_command(self, args, **kwargs):
+        calls.append(args)
+        return 0, {'--print-architecture': native + '\n', '--print-foreign-architectures': foreign}[args[1]], ''
+    monkeypatch.setattr(app_release.AnsibleModule, 'run_command', run_command)
+    return calls
+
+
+def test_a_package_is_kept_whole_as_its_release_and_switched_to(monkeypatch, tmp_path):
+    calls = dpkg_answers(monkeypatch)
+    for version in ('1.0', '2.0'):
+        result = run(monkeypatch, dict(path=str(tmp_path / 'demo'), version=version, package='shop',
+                                       src=package(tmp_path, 'shop', version)))
+    assert result['current'] == '2.0' and result['previous'] == '1.0' and result['installed']
+    kept = tmp_path / 'demo' / 'current' / 'shop.deb'
+    with open(str(kept), 'rb') as handle, open(str(tmp_path / 'demo' / 'artifacts' / '2.0.artifact'), 'rb') as src:
+        assert handle.read() == src.read()
+    assert oct(os.stat(str(kept)).st_mode & 0o777) == '0o644'
+    assert calls[:2] == [['dpkg', '--print-architecture'], ['dpkg', '--print-foreign-architectures']]
+
+
+@pytest.mark.parametrize('name, version, arch, words', [
+    ('shop', '2.0', 'all', "package 'shop', not 'demo'"),
+    ('demo', '2.0.1', 'all', "version is '2.0.1', not '2.0'"),
+    ('demo', '2.0', 'arm64', 'built for arm64, not for amd64 or i386'),
+])
+def test_a_package_of_another_name_version_or_architecture_is_refused_writing_nothing(
+        monkeypatch, tmp_path, name, version, arch, words):
+    dpkg_answers(monkeypatch, foreign='i386\n')
+    src = package(tmp_path, name, version, arch)
+    for check_mode in (True, False):
+        failed = run(monkeypatch, dict(path=str(tmp_path / 'demo'), version='2.0', package='demo', src=src,
+                                       _ansible_check_mode=check_mode), outcome=FailJson)
+        assert words in failed['msg'] and 'refused as release 2.0 of demo' in failed['msg']
+        assert not os.path.exists(str(tmp_path / 'demo' / 'releases'))
+
+
+def test_a_tarball_given_as_a_package_is_refused(monkeypatch, tmp_path):
+    dpkg_answers(monkeypatch)
+    failed = run(monkeypatch, dict(path=str(tmp_path / 'demo'), version='1.0', package='demo',
+                                   src=build(tmp_path, '1.0')), outcome=FailJson)
+    assert 'not a Debian package' in failed['msg']
