@@ -17,7 +17,7 @@ usage() {
 version=$1
 output_dir=$2
 shift 2
-broken= name=demo
+broken='' name=demo
 while [[ $# -gt 0 ]]; do
     case $1 in
         --broken) broken=1 ;;

@@ -78,3 +78,21 @@ def wait_for(predicate, what, timeout=30.0, every=0.25):
             return value
         time.sleep(every)
     raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
+
+
+def power_off(name, how="kill"):
+    """Stop a host as a power cut would (kill) or a clean shutdown (stop); return its /etc/hosts,
+    which docker rewrites when the container starts again (a real host keeps it)."""
+    hosts = docker("exec", CONTAINER_PREFIX + name, "cat", "/etc/hosts").stdout
+    assert "hastack.platform" in hosts
+    assert docker(*(["kill"] if how == "kill" else ["stop", "-t", "5"]), CONTAINER_PREFIX + name).returncode == 0
+    return hosts
+
+
+def power_on(name, hosts):
+    assert docker("start", CONTAINER_PREFIX + name).returncode == 0
+    result = subprocess.run(["docker", "exec", "-i", CONTAINER_PREFIX + name, "sh", "-c", "cat > /etc/hosts"],
+                            input=hosts, text=True, capture_output=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    wait_for(lambda: docker("exec", CONTAINER_PREFIX + name, "systemctl", "is-system-running").stdout.strip()
+             in ("running", "degraded"), "%s booted" % name, timeout=120, every=1)

@@ -6,6 +6,7 @@ import time
 
 from conftest import (APPS, PREFIX, VIP, Load, app_states, deploy, docker, release, run_playbook, served_versions,
                       wait_for)
+from scenario_helpers import power_off, power_on
 
 LBS = ["lb1", "lb2"]
 
@@ -21,6 +22,7 @@ def holder():
 
 def test_a_deploy_goes_on_when_the_load_balancer_holding_the_vip_dies():
     dead = wait_for(holder, "an lb to hold the VIP", timeout=60)
+    hosts = docker("exec", PREFIX + dead, "cat", "/etc/hosts").stdout
     outcome = {}
     with Load(VIP, "/", rate=20, threads=4, max_seconds=400, timeout=15) as load:
         worker = threading.Thread(target=lambda: outcome.update(result=deploy("2.0.0")), daemon=True)
@@ -34,7 +36,7 @@ def test_a_deploy_goes_on_when_the_load_balancer_holding_the_vip_dies():
             worker.join(600)
         finally:
             # Back for the tests after this one; keepalived and haproxy start with the host.
-            docker("start", PREFIX + dead)
+            power_on(dead, hosts)
     rc, output = outcome["result"]
     assert rc == 0, output[-3000:]
     assert "Passed over, as they carry no traffic: %s" % dead in output, output[-3000:]
@@ -62,7 +64,7 @@ def current_release(name):
 
 
 def test_a_rollback_skips_an_app_host_that_is_down_and_names_it():
-    docker("kill", PREFIX + "app2")
+    hosts = power_off("app2")
     try:
         # One host serves: a minimum of two refuses before any host changes.
         rc, output = run_playbook("rollback", "-e", "app_deploy_min_healthy=2")
@@ -74,7 +76,7 @@ def test_a_rollback_skips_an_app_host_that_is_down_and_names_it():
         assert "Skipped, as they do not answer: app2" in output, output[-3000:]
         assert release("app1") == "1.0.0"
     finally:
-        docker("start", PREFIX + "app2")
+        power_on("app2", hosts)
     wait_for(lambda: current_release("app2") == "2.0.0", "app2 to be back, on the release it ran", timeout=120)
     wait_for(lambda: app_states() == {name: "UP" for name in APPS}, "app2 to serve again", timeout=120)
 
@@ -82,11 +84,11 @@ def test_a_rollback_skips_an_app_host_that_is_down_and_names_it():
 def test_a_load_balancer_dead_before_a_deploy_costs_no_request():
     """It also brings app1 back in line with app2, which the deploy leaves alone."""
     spare = next(name for name in LBS if name != wait_for(holder, "an lb to hold the VIP", timeout=60))
-    docker("kill", PREFIX + spare)
+    hosts = power_off(spare)
     try:
         (rc, output), load = under_load(lambda: deploy("2.0.0"))
     finally:
-        docker("start", PREFIX + spare)
+        power_on(spare, hosts)
     assert rc == 0, output[-3000:]
     assert "Passed over, as they carry no traffic: %s" % spare in output, output[-3000:]
     assert load["requests"] > 50 and load["non_2xx"] == 0, load

@@ -5,10 +5,10 @@ cannot hide another's), waits for every notification, undoes the faults and wait
 every resolution. Times from fault to webhook post go to .work/logs/monitoring-figures.txt."""
 import os
 import re
-import subprocess
 
-from conftest import (ADDRESS, MON, PREFIX, docker, firing, mailed, node, notified, now, query, rendered,
+from conftest import (ADDRESS, MON, firing, mailed, node, notified, now, query, rendered,
                       screenshot, wait_for)
+from scenario_helpers import power_off, power_on
 
 FIGURES = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], ".work", "logs", "monitoring-figures.txt")
 THRESHOLDS = "/etc/prometheus/hastack-rules/thresholds.yml"
@@ -66,24 +66,6 @@ def shell(host, command):
 
 def write_file(host, path, content):
     assert node(host).run("cat > %s <<'HASTACK_EOF'\n%sHASTACK_EOF" % (path, content)).rc == 0
-
-
-def power_off(name, how="kill"):
-    """Stop a host as a power cut would (kill) or a clean shutdown (stop); return its /etc/hosts,
-    which docker rewrites when the container starts again (a real host keeps it)."""
-    hosts = docker("exec", PREFIX + name, "cat", "/etc/hosts").stdout
-    assert "hastack.platform" in hosts
-    assert docker(*(["kill"] if how == "kill" else ["stop", "-t", "5"]), PREFIX + name).returncode == 0
-    return hosts
-
-
-def power_on(name, hosts):
-    assert docker("start", PREFIX + name).returncode == 0
-    result = subprocess.run(["docker", "exec", "-i", PREFIX + name, "sh", "-c", "cat > /etc/hosts"],
-                            input=hosts, text=True, capture_output=True, timeout=60, check=False)
-    assert result.returncode == 0, result.stderr
-    wait_for(lambda: docker("exec", PREFIX + name, "systemctl", "is-system-running").stdout.strip()
-             in ("running", "degraded"), "%s booted" % name, timeout=120, every=1)
 
 
 def test_primary_vip_holder_and_a_monitoring_host_killed():
