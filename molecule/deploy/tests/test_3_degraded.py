@@ -1,6 +1,8 @@
 """Deploys on a bad day: the load balancer holding the VIP dies part way
 through, or an app host is down before the deploy starts. The deploy goes on
 past what is dead, names it, and refuses only when too few app hosts serve."""
+import json
+import os
 import threading
 import time
 
@@ -9,6 +11,13 @@ from conftest import (APPS, PREFIX, VIP, Load, app_states, deploy, docker, relea
 from scenario_helpers import power_off, power_on
 
 LBS = ["lb1", "lb2"]
+FIGURES = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], ".work", "logs", "deploy-figures.txt")
+
+
+def record(what, summary):
+    """The load's summary, for docs/deploy.md's figures (never asserted on for speed)."""
+    with open(FIGURES, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(dict(what=what, **summary)) + "\n")
 
 
 def holder():
@@ -42,6 +51,8 @@ def test_a_deploy_goes_on_when_the_load_balancer_holding_the_vip_dies():
     assert "Passed over, as they carry no traffic: %s" % dead in output, output[-3000:]
     assert {name: release(name) for name in APPS} == {name: "2.0.0" for name in APPS}
     summary = load.summary()
+    summary["failed_after_kill_s"] = [round(r[0] - killed_at, 1) for r in load.results if not 200 <= r[1] < 300]
+    record("deploy, the VIP's lb killed once the first host drained", summary)
     # Only the VIP's move may cost requests: none failed once the other lb held it for 30 s.
     late_failures = [r for r in load.results if r[0] > killed_at + 30 and not 200 <= r[1] < 300]
     assert summary["requests"] > 100 and late_failures == [], summary
@@ -89,6 +100,7 @@ def test_a_load_balancer_dead_before_a_deploy_costs_no_request():
         (rc, output), load = under_load(lambda: deploy("2.0.0"))
     finally:
         power_on(spare, hosts)
+    record("deploy, the other lb dead before it", load)
     assert rc == 0, output[-3000:]
     assert "Passed over, as they carry no traffic: %s" % spare in output, output[-3000:]
     assert load["requests"] > 50 and load["non_2xx"] == 0, load
