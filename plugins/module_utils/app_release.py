@@ -152,7 +152,8 @@ class ReleaseStore(object):
         except (OSError, ValueError):
             data = None  # a release made by hand: installed, but nothing recorded
         data = data if isinstance(data, dict) else {}
-        return dict(version=version, checksum=data.get('checksum'), installed_at=data.get('installed_at'))
+        return dict(version=version, checksum=data.get('checksum'), installed_at=data.get('installed_at'),
+                    package=data.get('package'))
 
     def current(self):
         link = os.readlink(self.current_link) if os.path.islink(self.current_link) else None
@@ -174,10 +175,6 @@ class ReleaseStore(object):
             # current was switched by hand, or the history was lost: trust the symlink.
             history = [v for v in history if v != current] + [current]
         return history
-
-    def package_file(self, version, package):
-        """Where release version keeps its Debian package."""
-        return os.path.join(self.release_dir(version), package + '.deb')
 
     def install(self, version, src=None, checksum=None, strip_components=0, check_mode=False, package=None,
                 architectures=None):
@@ -207,7 +204,7 @@ class ReleaseStore(object):
             if have_src and not package:  # without it: the role's copy step does not run in check mode either
                 with tarfile.open(src) as tar:
                     safe_members(tar, strip_components)  # a bad archive fails in check mode too
-            return dict(version=version, checksum=given, installed_at=None)
+            return dict(version=version, checksum=given, installed_at=None, package=package)
         if not have_src:
             raise ReleaseError('release %s is not installed on this host; give src, the archive to install it from'
                                % version)
@@ -229,7 +226,7 @@ class ReleaseStore(object):
                                    **EXTRACT_ARGS)
             settle_tree(partial)
             # Microseconds, so that releases installed within one second still sort in order.
-            meta = dict(version=version, checksum=checksum,
+            meta = dict(version=version, checksum=checksum, package=package,
                         installed_at=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ'))
             if os.path.lexists(os.path.join(partial, METADATA)):
                 os.unlink(os.path.join(partial, METADATA))  # never write through an archive's own file or link

@@ -18,7 +18,7 @@ import zlib
 AR_MAGIC = b'!<arch>\n'
 AR_HEADER = 60
 CONTROL_MEMBERS = ('control.tar', 'control.tar.gz', 'control.tar.xz', 'control.tar.bz2')
-# Bounds: a control archive is a few kB; refuse to read a hostile one whole.
+# Bounds: a control archive and its control file are a few kB; refuse to read a hostile one whole.
 MAX_CONTROL = 1 << 20
 
 
@@ -37,10 +37,10 @@ def _members(handle):
         if len(header) != AR_HEADER or header[58:60] != b'`\n':
             raise DebPackageError('it is truncated or not a Debian package (bad ar member header)')
         name = header[:16].decode('ascii', 'replace').strip().rstrip('/')
-        try:
-            size = int(header[48:58].decode('ascii').strip())
-        except ValueError:
+        size = header[48:58].decode('ascii', 'replace').strip()
+        if not size.isdigit():  # digits only: a negative size would seek back to the same header forever
             raise DebPackageError('it is not a Debian package (bad ar member size)')
+        size = int(size)
         start = handle.tell()
         yield name, size
         handle.seek(start + size + size % 2)  # members are padded to an even offset
@@ -70,7 +70,11 @@ def _control_file(name, data):
     with tarfile.open(fileobj=io.BytesIO(data), mode='r:*') as tar:
         for member in tar.getmembers():
             if member.name in ('control', './control') and member.isreg():
-                return tar.extractfile(member).read().decode('utf-8', 'replace')
+                # Capped: a small compressed archive may unpack to a huge file.
+                text = tar.extractfile(member).read(MAX_CONTROL + 1)
+                if len(text) > MAX_CONTROL:
+                    raise DebPackageError('its control file is larger than %d bytes' % MAX_CONTROL)
+                return text.decode('utf-8', 'replace')
     raise DebPackageError('its %s has no control file' % name)
 
 

@@ -145,6 +145,10 @@ releases:
     installed_at:
       description: When it was extracted, ISO 8601 in UTC; null in check mode for one not extracted yet.
       type: str
+    package:
+      description: The Debian package the release holds (installed with P(ansible.builtin.apt#module) by the
+        caller), or null for a release unpacked from a tar archive.
+      type: str
 installed:
   description: Whether this run extracted a release (would, in check mode).
   type: bool

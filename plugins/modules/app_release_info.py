@@ -72,6 +72,9 @@ releases:
     installed_at:
       description: When it was extracted, ISO 8601 in UTC.
       type: str
+    package:
+      description: The Debian package the release holds, or null for one unpacked from a tar archive.
+      type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule

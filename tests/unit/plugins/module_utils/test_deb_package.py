@@ -82,6 +82,8 @@ def test_refuses_another_package_version_or_architecture_naming_each(tmp_path):
     (b'!<arch>\ncontrol.tar.gz  0           0     0     100644  2         `\n\x1f\x8b', 'cannot be read'),
     (b'!<arch>\ngarbage', 'bad ar member header'),
     (b'!<arch>\n', 'no control archive'),
+    # A negative size would seek back to the same header forever.
+    (b'!<arch>\ncontrol.tar.gz  0           0     0     100644  -60       `\n', 'bad ar member size'),
 ])
 def test_refuses_what_is_not_a_package(tmp_path, content, words):
     path = tmp_path / 'bad.deb'
@@ -115,3 +117,10 @@ def test_refuses_an_oversized_control_archive(tmp_path):
         control_fields(str(path))
     assert 'more than a control archive holds' in str(caught.value)
     assert os.path.getsize(str(path)) < 100
+
+
+def test_refuses_a_control_file_that_unpacks_larger_than_the_cap(tmp_path):
+    control = CONTROL + 'X-Padding: ' + 'a' * (2 << 20) + '\n'
+    with pytest.raises(DebPackageError) as caught:
+        control_fields(deb(tmp_path, control=control))
+    assert 'control file is larger than' in str(caught.value)

@@ -114,6 +114,7 @@ def test_a_package_is_kept_whole_as_its_release_and_switched_to(monkeypatch, tmp
         result = run(monkeypatch, dict(path=str(tmp_path / 'demo'), version=version, package='shop',
                                        src=package(tmp_path, 'shop', version)))
     assert result['current'] == '2.0' and result['previous'] == '1.0' and result['installed']
+    assert [(r['version'], r['package']) for r in result['releases']] == [('1.0', 'shop'), ('2.0', 'shop')]
     kept = tmp_path / 'demo' / 'current' / 'shop.deb'
     with open(str(kept), 'rb') as handle, open(str(tmp_path / 'demo' / 'artifacts' / '2.0.artifact'), 'rb') as src:
         assert handle.read() == src.read()
@@ -142,3 +143,9 @@ def test_a_tarball_given_as_a_package_is_refused(monkeypatch, tmp_path):
     failed = run(monkeypatch, dict(path=str(tmp_path / 'demo'), version='1.0', package='demo',
                                    src=build(tmp_path, '1.0')), outcome=FailJson)
     assert 'not a Debian package' in failed['msg']
+
+
+def test_a_tarball_release_records_no_package(monkeypatch, tmp_path):
+    """The role installs a release's package only when its metadata names one: a tarball shipping a .deb is not."""
+    result = deploy(monkeypatch, tmp_path, '1.0')
+    assert [(r['version'], r['package']) for r in result['releases']] == [('1.0', None)]
