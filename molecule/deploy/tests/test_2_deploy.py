@@ -1,7 +1,7 @@
 """Rolling deploys and rollbacks under load drop no request; a broken build
 is rolled back on the first host and stops the deploy; bad input and an
 unhealthy database are refused before any app host is touched."""
-from conftest import (APPS, VIP, Load, app_states, artifact, deploy, docker, PREFIX, release, run_playbook,
+from conftest import (APPS, VIP, Load, app_states, artifact, deploy, docker, get, PREFIX, release, run_playbook,
                       served_versions, sql, wait_for)
 
 
@@ -75,3 +75,5 @@ def test_a_deploy_is_refused_while_the_database_is_down():
     assert rc != 0 and "not ready for a deploy" in output, output[-2000:]
     assert {name: release(name) for name in APPS} == {name: "1.0.0" for name in APPS}
     wait_for(lambda: served_versions(5) == {"1.0.0": set(APPS)}, "the app to serve again", timeout=60)
+    # /version needs no database: the next tests need Patroni leading again (it took over 60 s once).
+    wait_for(lambda: get("/health")[0] == 200, "the database to serve the app again", timeout=180, every=1)
