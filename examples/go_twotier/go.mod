@@ -1,0 +1,3 @@
+module example.org/go_twotier
+
+go 1.19
