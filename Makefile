@@ -18,7 +18,7 @@ LAB := inventories/lab
 DEBIAN ?=
 export HASTACK_DEBIAN := $(DEBIAN)
 
-.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover bench-deploy bench-backup bench-monitoring demo-artifact
+.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover bench-deploy bench-backup bench-monitoring bench-twotier demo-artifact
 
 help:
 	@echo "make lab        bring up the lab (Debian 13; DEBIAN=12 for Debian 12) and converge site.yml"
@@ -29,6 +29,7 @@ help:
 	@echo "make bench-vip  VIP gap when the active load balancer dies (frontdoor hosts)"
 	@echo "make bench-failover  write gap and loss through switchover and automatic failover under Patroni, and 60 s of full CPU that must not fail over (engine hosts; BENCH_ARGS=\"--leases 30,10,10\")"
 	@echo "make bench-deploy  200 req/s through a rolling deploy and a rollback; scaling over 1-3 app hosts; TLS to the database on vs off (deploy hosts; BENCH_ARGS=--only-tls for the last alone)"
+	@echo "make bench-twotier  seed 001: 50 req/s through the VIP over five Go frontends and a singleton backend, steady and with each tier's host killed; scaling over 1-5 frontends (twotier hosts)"
 	@echo "make bench-backup  backup, drill and restore times for a ~1 GB database (backup hosts)"
 	@echo "make bench-monitoring  what the monitoring costs on the lab: samples, memory, disk per day, CPU on a db host (make lab first)"
 
@@ -97,6 +98,9 @@ clean:
 
 bench-deploy: venv image
 	@HASTACK_DEPLOY_APP3=$$'\n  - {name: app3, address: 10.231.25.23, groups: [app]}' bench/with-scenario.sh deploy python bench/deploy.py --vip 10.231.25.100 $(BENCH_ARGS)
+
+bench-twotier: venv image
+	@bench/with-scenario.sh twotier python bench/twotier.py --vip 10.231.32.100 $(BENCH_ARGS)
 
 bench-backup: venv image
 	@bench/with-scenario.sh backup python bench/backup.py --scale 70

@@ -5,11 +5,12 @@
 # alone (no packaging service); reproducible: two builds of one version have
 # the same sha256. NAME defaults to demo.
 set -euo pipefail
+umask 022  # the package's directories 0755 whatever the caller's umask
 export LC_ALL=C SOURCE_DATE_EPOCH=0
 
 usage() {
     echo "usage: $0 VERSION OUTPUT_DIR [--broken] [--name NAME]" >&2
-    echo "  VERSION must match ^[0-9][A-Za-z0-9.+-]{0,127}\$ (a Debian version without epoch or ~)" >&2
+    echo "  VERSION: a Debian version without epoch or ~, starting with a digit, ending with a letter or digit" >&2
     exit 2
 }
 
@@ -26,11 +27,12 @@ while [[ $# -gt 0 ]]; do
     esac
     shift
 done
-[[ $version =~ ^[0-9][A-Za-z0-9.+-]{0,127}$ && $name =~ ^[a-z][a-z0-9-]{0,30}$ ]] || usage
+[[ $version =~ ^[0-9]([A-Za-z0-9.+-]{0,126}[A-Za-z0-9])?$ && $name =~ ^[a-z][a-z0-9-]{0,30}$ ]] || usage
 
 src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+artifact=
+trap 'rm -rf "$stage" ${artifact:+"$artifact.tmp"}' EXIT
 
 chmod 0755 "$stage"
 install -d -m 0755 "$stage/DEBIAN" "$stage/usr/lib/$name"

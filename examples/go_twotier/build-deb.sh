@@ -7,14 +7,15 @@
 # Offline (GOPROXY=off: standard library only) and reproducible: two builds
 # of one version with one toolchain have the same sha256.
 set -euo pipefail
+umask 022  # the package's directories 0755 whatever the caller's umask
 export LC_ALL=C SOURCE_DATE_EPOCH=0 CGO_ENABLED=0 GOPROXY=off GOFLAGS="-trimpath -buildvcs=false"
 
 usage() {
     echo "usage: $0 VERSION OUTPUT_DIR" >&2
-    echo "  VERSION must match ^[0-9][A-Za-z0-9.+-]{0,127}\$ (a Debian version without epoch or ~)" >&2
+    echo "  VERSION: a Debian version without epoch or ~, starting with a digit, ending with a letter or digit" >&2
     exit 2
 }
-[[ $# -eq 2 && $1 =~ ^[0-9][A-Za-z0-9.+-]{0,127}$ ]] || usage
+[[ $# -eq 2 && $1 =~ ^[0-9]([A-Za-z0-9.+-]{0,126}[A-Za-z0-9])?$ ]] || usage
 version=$1
 output_dir=$2
 command -v go >/dev/null || { echo "$0: needs Debian's Go toolchain: apt-get install golang-go" >&2; exit 1; }
@@ -22,7 +23,8 @@ command -v go >/dev/null || { echo "$0: needs Debian's Go toolchain: apt-get ins
 src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 arch=$(dpkg --print-architecture)
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+artifact=
+trap 'rm -rf "$stage" ${artifact:+"$artifact.tmp"}' EXIT
 mkdir -p "$output_dir"
 
 declare -A summary=(

@@ -16,7 +16,7 @@ VIP = "10.231.32.100"
 LBS = ["lb1", "lb2"]
 FRONTENDS = ["fe1", "fe2", "fe3", "fe4", "fe5"]
 BACKENDS = ["be1", "be2"]
-ADDRESS = {"fe1": "10.231.32.21", "be1": "10.231.32.31", "be2": "10.231.32.32"}
+ADDRESS = dict([("fe%d" % n, "10.231.32.2%d" % n) for n in range(1, 6)] + [("be1", "10.231.32.31"), ("be2", "10.231.32.32")])
 ARTIFACTS = os.path.join(EPHEMERAL_DIR, "artifacts")
 BUILD = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "examples", "go_twotier", "build-deb.sh")
 ARCH = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True, check=True).stdout.strip()

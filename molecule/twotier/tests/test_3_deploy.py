@@ -14,6 +14,7 @@ def under_load(what, steps):
         worker = threading.Thread(target=lambda: outcomes.extend(step() for step in steps), daemon=True)
         worker.start()
         worker.join(900)
+    assert not worker.is_alive() and len(outcomes) == len(steps), "the playbooks did not finish within 900 s"
     summary = load.summary()
     record(what, summary)
     return outcomes, summary
