@@ -172,9 +172,10 @@ fast_gates() {
 # three lanes keep both busy: much of a scenario's time is waiting (leases,
 # failovers, timers, a writer, alerts' `for`). Four lanes were tried: four
 # converges at once slowed restore.yml in backup past its 300 s bound.
-# Balanced by a whole run's times (2026-12-02): about 3,600 s each.
+# Balanced by a whole run's times (2026-12-02): about 3,600 s each before
+# twotier (about 650 s alone) joined the second.
 # A scenario no lane names runs in the last lane. HASTACK_LANES overrides.
-lanes=${HASTACK_LANES:-"engine common logging etcd;monitoring frontdoor inputs;gates backup deploy"}
+lanes=${HASTACK_LANES:-"engine common logging etcd;monitoring frontdoor inputs twotier;gates backup deploy"}
 
 run_lane() {  # run_lane "gates frontdoor etcd": one after another
   local item
