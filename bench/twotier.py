@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "molecule", "shared"))
 from http_load import Load  # noqa: E402  pylint: disable=wrong-import-position
-from scenario_helpers import power_off, power_on, wait_for  # noqa: E402  pylint: disable=wrong-import-position
+from scenario_helpers import power_off, power_on, vip_holder, wait_for  # noqa: E402  pylint: disable=wrong-import-position
 
 FRONTENDS = ["fe1", "fe2", "fe3", "fe4", "fe5"]
 LBS = ["lb1", "lb2"]
@@ -32,15 +32,6 @@ def haproxy(prefix, lb, command):
     return subprocess.run(["docker", "exec", prefix + lb, "sh", "-c",
                            "echo '%s' | socat -t 2 - UNIX-CONNECT:/run/haproxy/admin.sock" % command],
                           capture_output=True, text=True, timeout=30, check=False).stdout
-
-
-def holder(prefix, vip):
-    for name in LBS:
-        out = subprocess.run(["docker", "exec", prefix + name, "ip", "-4", "-o", "addr", "show", "dev", "eth0"],
-                             capture_output=True, text=True, timeout=30, check=False).stdout
-        if " %s/" % vip in out:
-            return name
-    return None
 
 
 def all_up(prefix, lb, backend):
@@ -75,7 +66,7 @@ def scaling(args, prefix):
 
 def phase(args, prefix, what, victim):
     """--seconds at --rate; victim (a host name, or None) killed --kill-at seconds in, then started again."""
-    wait_for(lambda: all_up(prefix, holder(prefix, args.vip) or "lb1", "app"), "every frontend up", timeout=180, every=1)
+    wait_for(lambda: all_up(prefix, vip_holder(args.vip, LBS) or "lb1", "app"), "every frontend up", timeout=180, every=1)
     hosts = None
     with Load(args.vip, "/", rate=args.rate, threads=40, timeout=20, max_seconds=args.seconds + 30) as load:
         if victim:
@@ -111,15 +102,16 @@ def main():
     phases = [phase(args, prefix, "steady", None),
               phase(args, prefix, "serving backend (be1) killed", "be1"),
               phase(args, prefix, "a frontend (fe5) killed", "fe5"),
-              phase(args, prefix, "the VIP's load balancer killed", wait_for(lambda: holder(prefix, args.vip), "a VIP holder"))]
+              phase(args, prefix, "the VIP's load balancer killed", wait_for(lambda: vip_holder(args.vip, LBS), "a VIP holder"))]
 
     print("\n%-10s %8s %10s %8s" % ("frontends", "req/s", "of linear", "non-2xx"))
     for figure in scale:
         print("%-10d %8.1f %10.3f %8d" % (figure["frontends"], figure["rate"], figure["of_linear"] or 0, figure["non_2xx"]))
     print("\n%-34s %9s %8s %8s %9s %8s %8s" % ("phase", "requests", "req/s", "failed", "failed %", "p50 ms", "p99 ms"))
     for figures in phases:
-        print("%-34s %9d %8.1f %8d %9.2f %8s %8s" % (figures["what"], figures["requests"], figures["rate"], figures["non_2xx"],
-                                                   100 * figures["failed_share"], figures["p50_ms"], figures["p99_ms"]))
+        row = (figures["what"], figures["requests"], figures["rate"], figures["non_2xx"], 100 * figures["failed_share"],
+               figures["p50_ms"], figures["p99_ms"])
+        print("%-34s %9d %8.1f %8d %9.2f %8s %8s" % row)
     os.makedirs(args.output, exist_ok=True)
     path = os.path.join(args.output, "twotier-%s.json" % time.strftime("%Y%m%dT%H%M%S"))
     with open(path, "w") as handle:

@@ -80,6 +80,15 @@ def wait_for(predicate, what, timeout=30.0, every=0.25):
     raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
 
 
+def vip_holder(vip, lbs):
+    """The host of lbs whose eth0 carries vip (a running keepalived proves nothing), or None."""
+    for name in lbs:
+        result = docker("exec", CONTAINER_PREFIX + name, "ip", "-4", "-o", "addr", "show", "dev", "eth0")
+        if result.returncode == 0 and " %s/" % vip in result.stdout:
+            return name
+    return None
+
+
 def power_off(name, how="kill"):
     """Stop a host as a power cut would (kill) or a clean shutdown (stop); return its /etc/hosts,
     which docker rewrites when the container starts again (a real host keeps it)."""

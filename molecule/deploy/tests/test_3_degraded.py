@@ -8,7 +8,7 @@ import time
 
 from conftest import (APPS, PREFIX, VIP, Load, app_states, deploy, docker, release, run_playbook, served_versions,
                       wait_for)
-from scenario_helpers import power_off, power_on
+from scenario_helpers import power_off, power_on, vip_holder
 
 LBS = ["lb1", "lb2"]
 FIGURES = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], ".work", "logs", "deploy-figures.txt")
@@ -22,11 +22,7 @@ def record(what, summary):
 
 def holder():
     """The lb host whose eth0 carries the VIP."""
-    for name in LBS:
-        result = docker("exec", PREFIX + name, "ip", "-4", "-o", "addr", "show", "dev", "eth0")
-        if result.returncode == 0 and " %s/" % VIP in result.stdout:
-            return name
-    return None
+    return vip_holder(VIP, LBS)
 
 
 def test_a_deploy_goes_on_when_the_load_balancer_holding_the_vip_dies():

@@ -8,7 +8,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
 from scenario_helpers import (  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
-    CONTAINER_PREFIX as PREFIX, EPHEMERAL_DIR, docker, node, power_off, power_on, run_playbook, wait_for,
+    CONTAINER_PREFIX as PREFIX, EPHEMERAL_DIR, docker, node, power_off, power_on, run_playbook, vip_holder, wait_for,
 )
 from http_load import Load  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
@@ -74,11 +74,7 @@ def states(backend, lb=None):
 
 def holder():
     """The lb host whose eth0 carries the VIP."""
-    for name in LBS:
-        result = docker("exec", PREFIX + name, "ip", "-4", "-o", "addr", "show", "dev", "eth0")
-        if result.returncode == 0 and " %s/" % VIP in result.stdout:
-            return name
-    return None
+    return vip_holder(VIP, LBS)
 
 
 def release(host, app):
