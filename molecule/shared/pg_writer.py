@@ -142,9 +142,11 @@ def main():
     while writer._thread.is_alive() and not os.path.exists(args.stop_file):  # pylint: disable=protected-access
         time.sleep(0.5)
     writer.stop()
-    with open(args.out + ".tmp", "w") as handle:
+    # A temporary file of this process's own: a stray writer never mixes its results in.
+    partial = "%s.%d.tmp" % (args.out, os.getpid())
+    with open(partial, "w") as handle:
         json.dump({"interval": writer.interval, "acked": writer.acked, "errors": writer.errors}, handle)
-    os.rename(args.out + ".tmp", args.out)
+    os.rename(partial, args.out)
 
 
 if __name__ == "__main__":

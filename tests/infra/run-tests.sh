@@ -20,6 +20,9 @@ remove_scenario_hosts() {
   local filter=label=hastack.scenario=${1:?scenario name}
   docker ps -aq --filter "$filter" | xargs -r docker rm -f >/dev/null 2>&1
   docker network ls -q --filter "$filter" | xargs -r docker network rm >/dev/null 2>&1
+  # A writer a prepare step started on its own (setsid) outlives a killed run:
+  # it would write into the next run's hosts and results.
+  pkill -f "$root/molecule/$1/../shared/pg_writer.py" 2>/dev/null
   return 0
 }
 
