@@ -18,7 +18,7 @@ LAB := inventories/lab
 DEBIAN ?=
 export HASTACK_DEBIAN := $(DEBIAN)
 
-.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover bench-deploy bench-backup bench-monitoring bench-twotier demo-artifact
+.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover bench-deploy bench-backup bench-monitoring bench-twotier bench-django bench-rails demo-artifact
 
 help:
 	@echo "make lab        bring up the lab (Debian 13; DEBIAN=12 for Debian 12) and converge site.yml"
@@ -30,6 +30,8 @@ help:
 	@echo "make bench-failover  write gap and loss through switchover and automatic failover under Patroni, and 60 s of full CPU that must not fail over (engine hosts; BENCH_ARGS=\"--leases 30,10,10\")"
 	@echo "make bench-deploy  200 req/s through a rolling deploy and a rollback; scaling over 1-3 app hosts; TLS to the database on vs off (deploy hosts; BENCH_ARGS=--only-tls for the last alone)"
 	@echo "make bench-twotier  seed 001: 50 req/s through the VIP over five Go frontends and a singleton backend, steady and with each tier's host killed; scaling over 1-5 frontends (twotier hosts)"
+	@echo "make bench-django  seed 003's speedy: req/s over 1-3 app hosts; its three packages deployed and rolled back under 20 req/s (django hosts and app3)"
+	@echo "make bench-rails  seeds 000/002's classroom: req/s over 1-3 app hosts; a deploy and a rollback under 20 req/s (rails hosts and app3)"
 	@echo "make bench-backup  backup, drill and restore times for a ~1 GB database (backup hosts)"
 	@echo "make bench-monitoring  what the monitoring costs on the lab: samples, memory, disk per day, CPU on a db host (make lab first)"
 
@@ -101,6 +103,14 @@ bench-deploy: venv image
 
 bench-twotier: venv image
 	@bench/with-scenario.sh twotier python bench/twotier.py --vip 10.231.32.100 $(BENCH_ARGS)
+
+bench-django: venv image
+	@HASTACK_DJANGO_APP3=$$'\n  - {name: app3, address: 10.231.33.23, groups: [app]}' bench/with-scenario.sh django \
+	  python bench/examples.py --example django --vip 10.231.33.100 $(BENCH_ARGS)
+
+bench-rails: venv image
+	@HASTACK_RAILS_APP3=$$'\n  - {name: app3, address: 10.231.34.23, groups: [app, mail], debian: 12}' bench/with-scenario.sh rails \
+	  python bench/examples.py --example rails --vip 10.231.34.100 $(BENCH_ARGS)
 
 bench-backup: venv image
 	@bench/with-scenario.sh backup python bench/backup.py --scale 70

@@ -42,7 +42,7 @@ def playbook(inventory, *args):
     result = run("ansible-playbook", "-i", inventory, *args)
     if result.returncode != 0:
         sys.stdout.write(result.stdout[-3000:] + result.stderr[-2000:])
-        raise SystemExit("bench-deploy: ansible-playbook %s failed (rc %d)" % (" ".join(args), result.returncode))
+        raise SystemExit("bench: ansible-playbook %s failed (rc %d)" % (" ".join(args), result.returncode))
     return round(time.monotonic() - started, 1)
 
 
@@ -51,8 +51,8 @@ def haproxy(prefix, command):
                "echo '%s' | socat -t 2 - UNIX-CONNECT:/run/haproxy/admin.sock" % command, timeout=30).stdout
 
 
-def under_load(args, action):
-    with Load(args.vip, "/", rate=args.rate, threads=args.threads, max_seconds=600) as load:
+def under_load(args, action, timeout=5.0):
+    with Load(args.vip, "/", rate=args.rate, threads=args.threads, max_seconds=600, timeout=timeout) as load:
         time.sleep(3)  # steady before the change starts
         seconds = action()
         time.sleep(3)
@@ -65,17 +65,24 @@ def scaling(args, prefix, inventory, artifacts):
                    "WEB_CONCURRENCY": 1}
     playbook(inventory, os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml"),
              "-e", json.dumps({"app_environment": environment}))
+    return scale_over_hosts(args, prefix, "/slow", clients_per_host=8)
+
+
+def scale_over_hosts(args, prefix, path, clients_per_host):
+    """req/s of path through the VIP with 1, 2, 3 app hosts in service (the others in maintenance on
+    haproxy), more clients than they can serve, --scale-seconds each; with the ratio to linear."""
     figures = []
     for count in (1, 2, 3):
         for index, name in enumerate(APPS):
             state = "ready" if index < count else "maint"
             haproxy(prefix, "set server app/%s state %s" % (name, state))
         time.sleep(3)
-        with Load(args.vip, "/slow", rate=1000, threads=8 * count, timeout=10,
+        with Load(args.vip, path, rate=1000, threads=clients_per_host * count, timeout=10,
                   max_seconds=args.scale_seconds, max_requests=100000) as load:
             time.sleep(args.scale_seconds)
         summary = load.summary()
         figures.append(dict(hosts=count, rate=summary["rate"], non_2xx=summary["non_2xx"], p50_ms=summary["p50_ms"]))
+        print("  %d host(s): %.1f req/s, p50 %s ms" % (count, summary["rate"], summary["p50_ms"]), flush=True)
     for name in APPS:
         haproxy(prefix, "set server app/%s state ready" % name)
     base = figures[0]["rate"]

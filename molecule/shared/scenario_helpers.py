@@ -1,10 +1,13 @@
 """What every scenario's testinfra tests need: the hosts, the converge and
 other playbooks, docker, and bounded waits. Imported by each conftest.py."""
+import json
 import os
 import subprocess
 import time
 
 import testinfra
+
+from http_load import Load
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 SCENARIO_DIR = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
@@ -59,6 +62,17 @@ def run_playbook(name, *extra_args):
     playbooks that meet dead, frozen and cut-off hosts). The bound catches a hung run, not a slow one:
     restore.yml took over 300 s in a loaded CI run."""
     return ansible_playbook("hastack.platform." + name, *extra_args, timeout=900, mitogen=False)
+
+
+def playbook_under_load(vip, figures, what, *args, rate=20):
+    """run_playbook(*args) while `rate` req/s ask for / through vip; (rc, output, load summary). The
+    summary is appended to the file figures as a JSON line named what."""
+    with Load(vip, "/", rate=rate, threads=4, max_seconds=400, timeout=15) as load:
+        rc, output = run_playbook(*args)
+    summary = load.summary()
+    with open(figures, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(dict(what=what, **summary)) + "\n")
+    return rc, output, summary
 
 
 def hosts_with_changes(output):

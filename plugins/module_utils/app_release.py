@@ -152,8 +152,9 @@ class ReleaseStore(object):
         except (OSError, ValueError):
             data = None  # a release made by hand: installed, but nothing recorded
         data = data if isinstance(data, dict) else {}
+        extras = data.get('extra_packages')
         return dict(version=version, checksum=data.get('checksum'), installed_at=data.get('installed_at'),
-                    package=data.get('package'))
+                    package=data.get('package'), extra_packages=sorted(extras) if isinstance(extras, list) else [])
 
     def current(self):
         link = os.readlink(self.current_link) if os.path.islink(self.current_link) else None
@@ -177,9 +178,15 @@ class ReleaseStore(object):
         return history
 
     def install(self, version, src=None, checksum=None, strip_components=0, check_mode=False, package=None,
-                architectures=None):
+                architectures=None, extras=None):
         """Make sure releases/<version> exists; returns the new release's metadata, or None if it was there.
-        With package, src is a Debian package of that name at that version, kept whole in the release."""
+        With package, src is a Debian package of that name at that version, kept whole in the release; extras
+        ({name: path}) are more packages of the same release and version, kept beside it."""
+        extras = extras or {}
+        if extras and not package:
+            raise ReleaseError('extra packages come with a package release only (package is not set)')
+        if package in extras:
+            raise ReleaseError('%s is the release\'s own package; an extra package needs another name' % package)
         expected = normalize_checksum(checksum) if checksum else None
         have_src = src is not None and os.path.isfile(src)
         if src is not None and not have_src and not check_mode:
@@ -189,28 +196,51 @@ class ReleaseStore(object):
             raise ReleaseError('checksum mismatch for %s: expected sha256 %s, the file has sha256 %s'
                                % (src, expected, actual))
         given = actual or expected
+        extra_given = {}
+        for name, path in sorted(extras.items()):
+            if os.path.isfile(path):
+                extra_given[name] = sha256_file(path)
+            elif not check_mode:
+                raise ReleaseError('extra package %s: %s is not a file on this host' % (name, path))
         if os.path.isdir(self.release_dir(version)):
             installed = self.metadata(version)['checksum']
             if given and installed and given != installed:
                 raise ReleaseError('release %s is already installed from a different artifact (installed sha256 %s, '
                                    'given %s); give the new build a new version' % (version, installed, given))
+            # An install asked for (and, in check mode, every file there): the same packages as before.
+            if src is not None and len(extra_given) == len(extras):
+                self._check_extras(version, extra_given)
             return None
-        if have_src and package:
+        for name, path in [(package, src)] + sorted(extras.items()) if have_src and package else []:
+            if not os.path.isfile(path):
+                continue  # check mode: not copied yet
             try:  # a package of another name or version fails before anything is written, in check mode too
-                check_package(src, package, version, architectures)
+                check_package(path, name, version, architectures)
             except DebPackageError as exc:
-                raise ReleaseError('%s is refused as release %s of %s: %s' % (src, version, package, exc))
+                raise ReleaseError('%s is refused as release %s of %s: %s' % (path, version, name, exc))
         if check_mode:
             if have_src and not package:  # without it: the role's copy step does not run in check mode either
                 with tarfile.open(src) as tar:
                     safe_members(tar, strip_components)  # a bad archive fails in check mode too
-            return dict(version=version, checksum=given, installed_at=None, package=package)
+            return dict(version=version, checksum=given, installed_at=None, package=package,
+                        extra_packages=sorted(extras))
         if not have_src:
             raise ReleaseError('release %s is not installed on this host; give src, the archive to install it from'
                                % version)
-        return self._extract(version, src, actual, strip_components, package)
+        return self._extract(version, src, actual, strip_components, package, extras, extra_given)
 
-    def _extract(self, version, src, checksum, strip_components, package=None):
+    def _check_extras(self, version, extra_given):
+        """An installed release keeps the extra packages it was made with: the same names, the same files."""
+        try:
+            with open(os.path.join(self.release_dir(version), METADATA)) as handle:
+                recorded = json.load(handle).get('extra_checksums') or {}
+        except (OSError, ValueError, AttributeError):
+            recorded = {}
+        if recorded != extra_given:
+            raise ReleaseError('release %s is already installed with the extra packages %s; given %s. Give the new '
+                               'build a new version' % (version, sorted(recorded) or 'none', sorted(extra_given) or 'none'))
+
+    def _extract(self, version, src, checksum, strip_components, package=None, extras=None, extra_checksums=None):
         if not os.path.isdir(self.releases_dir):
             os.makedirs(self.releases_dir)
             os.chmod(self.releases_dir, 0o755)
@@ -218,16 +248,19 @@ class ReleaseStore(object):
         partial = tempfile.mkdtemp(prefix='.%s.partial-' % version, dir=self.releases_dir)
         try:
             if package:
-                shutil.copyfile(src, os.path.join(partial, package + '.deb'))
-                os.chmod(os.path.join(partial, package + '.deb'), 0o644)
+                for name, path in [(package, src)] + sorted((extras or {}).items()):
+                    shutil.copyfile(path, os.path.join(partial, name + '.deb'))
+                    os.chmod(os.path.join(partial, name + '.deb'), 0o644)
             else:
                 with tarfile.open(src) as tar:
                     tar.extractall(partial, members=safe_members(tar, strip_components), numeric_owner=True,
                                    **EXTRACT_ARGS)
             settle_tree(partial)
             # Microseconds, so that releases installed within one second still sort in order.
-            meta = dict(version=version, checksum=checksum, package=package,
+            meta = dict(version=version, checksum=checksum, package=package, extra_packages=sorted(extra_checksums or {}),
                         installed_at=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ'))
+            if extra_checksums:
+                meta['extra_checksums'] = extra_checksums
             if os.path.lexists(os.path.join(partial, METADATA)):
                 os.unlink(os.path.join(partial, METADATA))  # never write through an archive's own file or link
             write_json(os.path.join(partial, METADATA), meta)
@@ -259,7 +292,7 @@ class ReleaseStore(object):
                 os.unlink(os.path.join(self.artifacts_dir, name))
 
     def ensure(self, state, version=None, src=None, checksum=None, strip_components=0, keep=5, check_mode=False,
-               package=None, architectures=None):
+               package=None, architectures=None, extras=None):
         """Bring the app to state; returns the module's result. check_mode changes nothing."""
         if keep < 2 or strip_components < 0:
             raise ReleaseError('keep must be at least 2 (the current release and one to roll back to) and '
@@ -270,17 +303,18 @@ class ReleaseStore(object):
             raise ReleaseError('state=%s needs a version' % state)
         try:
             return self._ensure(state, version, src, checksum, strip_components, keep, check_mode, package,
-                                architectures)
+                                architectures, extras)
         except (tarfile.TarError, EOFError, zlib.error) as exc:  # a corrupt or truncated archive
             raise ReleaseError('cannot extract %s: %s' % (src, exc))
         except OSError as exc:
             raise ReleaseError('cannot manage the releases under %s: %s' % (self.path, exc))
 
-    def _ensure(self, state, version, src, checksum, strip_components, keep, check_mode, package, architectures):
+    def _ensure(self, state, version, src, checksum, strip_components, keep, check_mode, package, architectures,
+                extras=None):
         before = self.current()
         # Entries whose release is gone are left out, so that `previous` is where a rollback goes.
         history = [v for v in self.history() if v == before or os.path.isdir(self.release_dir(v))]
-        new = (self.install(version, src, checksum, strip_components, check_mode, package, architectures)
+        new = (self.install(version, src, checksum, strip_components, check_mode, package, architectures, extras)
                if state in ('present', 'current') else None)
         target = None
         if state == 'current' and version != before:

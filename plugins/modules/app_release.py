@@ -64,6 +64,14 @@ options:
   package:
     description: Name of the Debian package O(src) must be; makes O(src) a C(.deb) instead of a tar archive.
     type: str
+  extra_packages:
+    description:
+      - More Debian packages of the same release (a notifier daemon, periodic jobs), with O(package) only; the
+        name of each, and its C(.deb) on the managed host. Each must be that package at O(version) for this
+        host's architecture; it is kept beside O(package) as C(<name>.deb). An installed release must be given
+        the same ones, from the same files.
+    type: dict
+    default: {}
   checksum:
     description: Expected sha256 of O(src), as C(sha256:<hex>) or C(<hex>). A mismatch fails.
     type: str
@@ -149,6 +157,10 @@ releases:
       description: The Debian package the release holds (installed with P(ansible.builtin.apt#module) by the
         caller), or null for a release unpacked from a tar archive.
       type: str
+    extra_packages:
+      description: The names of the release's extra packages, kept beside O(package) as C(<name>.deb).
+      type: list
+      elements: str
 installed:
   description: Whether this run extracted a release (would, in check mode).
   type: bool
@@ -179,6 +191,7 @@ def main():
         strip_components=dict(type='int', default=0),
         keep=dict(type='int', default=5),
         package=dict(type='str'),
+        extra_packages=dict(type='dict', default={}),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            required_if=[('state', 'present', ['version']), ('state', 'current', ['version'])])
@@ -198,7 +211,8 @@ def main():
         result = store.ensure(params['state'], version=params['version'], src=params['src'],
                               checksum=params['checksum'], strip_components=params['strip_components'],
                               keep=params['keep'], check_mode=module.check_mode, package=params['package'],
-                              architectures=architectures)
+                              architectures=architectures,
+                              extras={name: str(src) for name, src in params['extra_packages'].items()})
     except ReleaseError as exc:
         module.fail_json(msg=str(exc))
     if module._diff:

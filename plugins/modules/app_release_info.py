@@ -75,6 +75,10 @@ releases:
     package:
       description: The Debian package the release holds, or null for one unpacked from a tar archive.
       type: str
+    extra_packages:
+      description: The names of the release's other Debian packages, kept beside RV(releases[].package).
+      type: list
+      elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Host prerequisites for the lab and the tests: docker.io, debootstrap, golang-go and
-# python3-venv from Debian (as root, when missing), and a running dockerd.
+# Host prerequisites for the lab and the tests: docker.io, debootstrap, golang-go, Rails
+# and python3-venv from Debian (as root, when missing), and a running dockerd.
 # A daemon that is already running is never restarted.
 set -euo pipefail
 
@@ -9,6 +9,10 @@ command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
 command -v shellcheck >/dev/null 2>&1 || need_pkgs+=(shellcheck)  # ansible-test sanity
 command -v go >/dev/null 2>&1 || need_pkgs+=(golang-go)  # the Go example (examples/go_twotier)
+# The Rails example (examples/rails_classroom): assets:precompile loads the app.
+for pkg in ruby-rails puma ruby-pg ruby-sprockets-rails ruby-delayed-job-active-record; do
+  dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need_pkgs+=("$pkg")
+done
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_pkgs+=(python3-venv)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

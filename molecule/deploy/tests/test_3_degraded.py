@@ -29,19 +29,20 @@ def test_a_deploy_goes_on_when_the_load_balancer_holding_the_vip_dies():
     dead = wait_for(holder, "an lb to hold the VIP", timeout=60)
     hosts = docker("exec", PREFIX + dead, "cat", "/etc/hosts").stdout
     outcome = {}
-    with Load(VIP, "/", rate=20, threads=4, max_seconds=400, timeout=15) as load:
-        worker = threading.Thread(target=lambda: outcome.update(result=deploy("2.0.0")), daemon=True)
-        worker.start()
-        try:
+    try:
+        # The load covers the deploy alone: the killed lb's return comes after it.
+        with Load(VIP, "/", rate=20, threads=4, max_seconds=400, timeout=15) as load:
+            worker = threading.Thread(target=lambda: outcome.update(result=deploy("2.0.0")), daemon=True)
+            worker.start()
             # Killed once the deploy drains its first host, as in a user's report (20 s into it).
             wait_for(lambda: "DRAIN" in app_states(dead).values() or not worker.is_alive(),
                      "the deploy to drain its first app host", timeout=300, every=0.5)
             docker("kill", PREFIX + dead)
             killed_at = time.monotonic()
             worker.join(600)
-        finally:
-            # Back for the tests after this one; keepalived and haproxy start with the host.
-            power_on(dead, hosts)
+    finally:
+        # Back for the tests after this one; keepalived and haproxy start with the host.
+        power_on(dead, hosts)
     rc, output = outcome["result"]
     assert rc == 0, output[-3000:]
     assert "Passed over, as they carry no traffic: %s" % dead in output, output[-3000:]

@@ -59,3 +59,16 @@ def status_report(host="db1"):
     assert rc == 0, output[-3000:]
     with open(os.path.join(EPHEMERAL_DIR, "etcd_status.json")) as handle:
         return json.load(handle), output
+
+
+def extra_inventory(name, content, host_vars=None):
+    """An inventory source added after the scenario's; host_vars beside it win over the scenario's."""
+    directory = os.path.join(EPHEMERAL_DIR, name)
+    os.makedirs(os.path.join(directory, "host_vars"), exist_ok=True)
+    path = os.path.join(directory, "hosts.yml")
+    with open(path, "w") as handle:
+        handle.write(content)
+    for host, text in (host_vars or {}).items():
+        with open(os.path.join(directory, "host_vars", host + ".yml"), "w") as handle:
+            handle.write(text)
+    return path

@@ -1,20 +1,7 @@
 """Bad input is refused before any host changes, with the variable, the host and the fix."""
 import os
 
-from conftest import EPHEMERAL_DIR, ansible_playbook, hosts_with_changes, run_playbook
-
-
-def extra_inventory(name, content, host_vars=None):
-    """An inventory source added after the scenario's; host_vars beside it win over the scenario's."""
-    directory = os.path.join(EPHEMERAL_DIR, name)
-    os.makedirs(os.path.join(directory, "host_vars"), exist_ok=True)
-    path = os.path.join(directory, "hosts.yml")
-    with open(path, "w") as handle:
-        handle.write(content)
-    for host, text in (host_vars or {}).items():
-        with open(os.path.join(directory, "host_vars", host + ".yml"), "w") as handle:
-            handle.write(text)
-    return path
+from conftest import EPHEMERAL_DIR, ansible_playbook, extra_inventory, hosts_with_changes, run_playbook
 
 
 def test_two_member_group_is_refused():

@@ -99,6 +99,8 @@ def runs():
             "bad_rule": extra({
                 "monitoring_rules": [{"name": "mine", "rules": [{"alert": "Broken", "expr": "up{job= == 0"}]}],
             }),
+            # app1 sends mail (the mail group) through a relay postfix cannot parse.
+            "mail": extra({"mta_relay": "smtp.example.org:587 --tls"}) + inventory_dir(root, "mail", groups={"mail": ["app1"]}),
             # A production-like inventory: a clear vault file is an error; an encrypted one is fine.
             "vault_required": extra({"hastack_require_encrypted_vault": True})
             + ["--vault-password-file", password_file]
@@ -242,3 +244,10 @@ def test_a_rule_promtool_refuses_is_refused_before_any_change(runs):
     failed = refused(runs["bad_rule"], hosts=())[0]
     assert "monitoring_rules on ops1 fail promtool" in failed["ops1"] and "Fix the rule; nothing was changed" in failed["ops1"]
     assert "parse error" in failed["ops1"]
+
+
+def test_a_mail_relay_postfix_cannot_use_is_refused_with_its_fix(runs):
+    message = refused(runs["mail"], hosts=())[0]["app1"]
+    assert "The mail relay on app1 (mta_relay, or monitoring_smtp_relay on a monitoring host) is " in message
+    assert "smtp.example.org:587 --tls" in message
+    assert "give a host, host:port or [host]:port" in message

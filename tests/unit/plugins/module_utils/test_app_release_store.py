@@ -240,7 +240,8 @@ def test_check_mode_touches_nothing(store, tmp_path):
     result = store.ensure('current', version='2.0', src=src, keep=2, check_mode=True)
     assert result['changed'] and result['installed'] and result['switched'] and result['removed'] == ['1.0']
     assert result['current'] == '2.0' and result['history'] == ['1.1', '2.0'] and result['previous'] == '1.1'
-    assert result['releases'][-1] == dict(version='2.0', checksum=sha(src), installed_at=None, package=None)
+    assert result['releases'][-1] == dict(version='2.0', checksum=sha(src), installed_at=None, package=None,
+                                          extra_packages=[])
     missing = store.ensure('current', version='3.0', src=str(tmp_path / 'not-copied.tgz'), check_mode=True)
     assert missing['changed'] and missing['current'] == '3.0'
     assert store.ensure('rolled_back', check_mode=True)['current'] == '1.0'

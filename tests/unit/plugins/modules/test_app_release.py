@@ -149,3 +149,66 @@ def test_a_tarball_release_records_no_package(monkeypatch, tmp_path):
     """The role installs a release's package only when its metadata names one: a tarball shipping a .deb is not."""
     result = deploy(monkeypatch, tmp_path, '1.0')
     assert [(r['version'], r['package']) for r in result['releases']] == [('1.0', None)]
+
+
+def extra(tmp_path, name, version, arch='all'):
+    """Another package of the release, copied beside the first as the role does."""
+    path = package(tmp_path, name, version, arch)
+    moved = path.replace(version + '.artifact', '%s.%s.artifact' % (version, name))
+    os.rename(path, moved)
+    return moved
+
+
+def test_extra_packages_are_kept_beside_the_release_package(monkeypatch, tmp_path):
+    dpkg_answers(monkeypatch)
+    extras = {'shop-notifier': extra(tmp_path, 'shop-notifier', '1.0'), 'shop-jobs': extra(tmp_path, 'shop-jobs', '1.0')}
+    args = dict(path=str(tmp_path / 'demo'), version='1.0', package='shop', src=package(tmp_path, 'shop', '1.0'),
+                extra_packages=extras)
+    result = run(monkeypatch, args)
+    assert result['installed'] and result['current'] == '1.0'
+    assert [(r['package'], r['extra_packages']) for r in result['releases']] == [('shop', ['shop-jobs', 'shop-notifier'])]
+    assert sorted(os.listdir(str(tmp_path / 'demo' / 'current'))) == [
+        '.hastack-release.json', 'shop-jobs.deb', 'shop-notifier.deb', 'shop.deb']
+    assert run(monkeypatch, args)['changed'] is False
+    # A switch by version alone (no src) needs no extra package.
+    assert run(monkeypatch, dict(path=str(tmp_path / 'demo'), version='1.0'))['changed'] is False
+
+
+@pytest.mark.parametrize('change, words', [
+    ('rebuilt', 'already installed with the extra packages'),
+    ('left out', 'already installed with the extra packages'),
+])
+def test_an_installed_release_keeps_its_extra_packages(monkeypatch, tmp_path, change, words):
+    dpkg_answers(monkeypatch)
+    notifier = extra(tmp_path, 'shop-notifier', '1.0')
+    src = package(tmp_path, 'shop', '1.0')
+    base = dict(path=str(tmp_path / 'demo'), version='1.0', package='shop', src=src)
+    run(monkeypatch, dict(base, extra_packages={'shop-notifier': notifier}))
+    if change == 'rebuilt':
+        with open(notifier, 'ab') as handle:
+            handle.write(b'\n')  # another file, the same name and version
+        again = dict(base, extra_packages={'shop-notifier': notifier})
+    else:
+        again = base
+    assert words in run(monkeypatch, again, outcome=FailJson)['msg']
+
+
+@pytest.mark.parametrize('extras, words', [
+    ([('shop-jobs', '1.1')], "version is '1.1', not '1.0'"),
+    ([('shop', '1.0')], "is the release's own package"),
+])
+def test_bad_extra_packages_are_refused_writing_nothing(monkeypatch, tmp_path, extras, words):
+    dpkg_answers(monkeypatch)
+    given = {name: extra(tmp_path, name, version) for name, version in extras}
+    src = package(tmp_path, 'shop', '1.0')  # after the extras: package() writes <version>.artifact
+    failed = run(monkeypatch, dict(path=str(tmp_path / 'demo'), version='1.0', package='shop', src=src,
+                                   extra_packages=given), outcome=FailJson)
+    assert words in failed['msg']
+    assert not os.path.exists(str(tmp_path / 'demo' / 'releases'))
+
+
+def test_extra_packages_need_a_package_release(monkeypatch, tmp_path):
+    failed = run(monkeypatch, dict(path=str(tmp_path / 'demo'), version='1.0', src=build(tmp_path, '1.0'),
+                                   strip_components=1, extra_packages={'x': '/nowhere.deb'}),
+                 outcome=FailJson)
+    assert 'extra packages come with a package release only' in failed['msg']

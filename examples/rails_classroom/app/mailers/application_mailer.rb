@@ -1,0 +1,2 @@
+class ApplicationMailer < ActionMailer::Base
+end
