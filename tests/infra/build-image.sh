@@ -4,6 +4,11 @@
 # metadata layer. Nothing is pulled from a registry. An image is rebuilt only
 # when this script changed (label build-script-sha256) or it is older than
 # HASTACK_IMAGE_MAX_AGE_DAYS (security updates).
+# Beside each, local/hastack-debian:<suite>-preinstalled: the same system with
+# the Debian packages the roles install already unpacked and their services
+# disabled (every role must still enable and start its own). Most scenarios
+# run on it; a converge then spends its time on our tasks, not on dpkg
+# (docs/testing.md). Bare hosts keep the install path proven.
 #   build-image.sh [--force] [SUITE...]     (default: bookworm trixie)
 set -euo pipefail
 
@@ -15,7 +20,39 @@ mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 max_age_days=${HASTACK_IMAGE_MAX_AGE_DAYS:-7}
 script_sha=$(sha256sum "$0" | cut -d' ' -f1)
 work=
-trap 'rm -rf "${work:-/nonexistent}"' EXIT
+# shellcheck disable=SC2317  # run by the EXIT traps
+cleanup() {
+  if [ -n "${work:-}" ]; then
+    umount "$work/rootfs/proc" 2>/dev/null || true
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+
+# What the roles install with apt (roles/*/tasks, roles/*/vars), by suite.
+# Left out: postfix (its installer writes the build host's name into
+# main.cf), chrony (common skips it in containers; a test asserts it is
+# absent) and Patroni's package on Debian 12 (there it comes from our wheel).
+packages() {  # packages SUITE: with their recommends, as the roles' apt tasks
+  local pg patroni rails=
+  case $1 in
+    bookworm)
+      pg=15
+      patroni="python3-yaml python3-click python3-prettytable python3-dateutil python3-psutil python3-cdiff python3-urllib3 python3-venv python3-pip"
+      # the Rails example is built for Debian 12's Rails (trixie has no ruby-sprockets-rails)
+      rails="ruby-rails puma ruby-pg ruby-sprockets-rails ruby-delayed-job-active-record" ;;
+    trixie) pg=17; patroni=patroni ;;
+  esac
+  echo "ca-certificates curl dbus gnupg less logrotate lsof nftables openssh-server procps python3-apt rsync sudo tzdata" \
+    "python3-cryptography ssl-cert etcd-server etcd-client haproxy socat openssl keepalived" \
+    "rsyslog rsyslog-relp rsyslog-openssl postgresql-common python3-psycopg2 python3-etcd $patroni" \
+    "postgresql-$pg postgresql-client-$pg pgbackrest restic" \
+    "gunicorn python3-django python3-whitenoise $rails"
+}
+monitoring_packages() {  # monitoring_packages SUITE: without recommends, as the monitoring role
+  echo "prometheus prometheus-alertmanager prometheus-blackbox-exporter prometheus-node-exporter prometheus-postgres-exporter"
+  [ "$1" = bookworm ] || echo "promtool prometheus-pgbackrest-exporter"
+}
 
 current() {  # current IMAGE: built from this script, young enough
   local image=$1 label created
@@ -25,10 +62,74 @@ current() {  # current IMAGE: built from this script, young enough
   [ "$label" = "$script_sha" ] && [ $(( ($(date +%s) - created) / 86400 )) -lt "$max_age_days" ]
 }
 
-build() {  # build SUITE
+# import_image ROOTFS IMAGE SUITE: the tree as IMAGE, with systemd as its command
+import_image() {
+  local rootfs=$1 image=$2 suite=$3
+  tar -C "$rootfs" -c . | docker import - "$image-rootfs" >/dev/null
+  cat >"$work/Dockerfile" <<DOCKERFILE
+FROM $image-rootfs
+ENV container=docker LANG=C.UTF-8
+STOPSIGNAL SIGRTMIN+3
+LABEL build-script-sha256=$script_sha debian-suite=$suite
+CMD ["/lib/systemd/systemd"]
+DOCKERFILE
+  # The legacy builder works offline; buildx is not packaged with docker.io.
+  DOCKER_BUILDKIT=0 docker build -q -t "$image" "$work" >"$work/build.log" 2>&1 \
+    || { cat "$work/build.log"; return 1; }
+  docker image rm "$image-rootfs" >/dev/null 2>&1 || true
+  echo "built $image"
+}
+
+# preinstall ROOTFS SUITE: the roles' packages unpacked in the tree, nothing
+# started (policy-rc.d) and every service or socket they enabled disabled
+# again; timers (logrotate's) stay as Debian enables them.
+preinstall() {
+  local rootfs=$1 suite=$2 before after
+  mount -t proc proc "$rootfs/proc"
+  cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+  printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
+  chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
+  before=$(cd "$rootfs/etc/systemd/system" && find . -type l | sort)
+  # shellcheck disable=SC2046  # word lists of package names
+  chroot "$rootfs" sh -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(packages "$suite") \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(monitoring_packages "$suite" | tr '\n' ' ')" \
+    >"$work/preinstall.log" 2>&1 || { tail -n 30 "$work/preinstall.log"; return 1; }
+  after=$(cd "$rootfs/etc/systemd/system" && find . -type l | sort)
+  comm -13 <(echo "$before") <(echo "$after") | grep -vE '\.timer$' | while read -r link; do
+    rm -f "$rootfs/etc/systemd/system/$link"
+  done
+  # No PostgreSQL cluster of Debian's, no snakeoil pair shared by every host
+  # (ssl-cert makes one per container at first boot, as on a fresh install).
+  for cluster in "$rootfs"/etc/postgresql/*/main; do
+    [ -d "$cluster" ] || continue
+    chroot "$rootfs" pg_dropcluster "$(basename "$(dirname "$cluster")")" main
+  done
+  rm -f "$rootfs/etc/ssl/private/ssl-cert-snakeoil.key" "$rootfs/etc/ssl/certs/ssl-cert-snakeoil.pem"
+  mkdir -p "$rootfs/etc/systemd/system/multi-user.target.wants"
+  cat >"$rootfs/etc/systemd/system/hastack-snakeoil.service" <<'UNIT'
+[Unit]
+Description=A snakeoil pair of this host's own, as ssl-cert's installer makes
+ConditionPathExists=!/etc/ssl/private/ssl-cert-snakeoil.key
+
+[Service]
+Type=oneshot
+ExecStart=/usr/sbin/make-ssl-cert generate-default-snakeoil
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  ln -sf ../hastack-snakeoil.service "$rootfs/etc/systemd/system/multi-user.target.wants/hastack-snakeoil.service"
+  rm -f "$rootfs/usr/sbin/policy-rc.d"
+  : >"$rootfs/etc/resolv.conf"
+  umount "$rootfs/proc"
+  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb
+  touch -d @0 "$rootfs/var/lib/apt/lists"
+}
+
+build() {  # build SUITE: the bare image and the preinstalled one
   local suite=$1 image=local/hastack-debian:$1 rootfs
-  if [ "$force" = no ] && current "$image"; then
-    echo "image $image is current"
+  if [ "$force" = no ] && current "$image" && current "$image-preinstalled"; then
+    echo "images $image and $image-preinstalled are current"
     return 0
   fi
   work=$(mktemp -d /var/tmp/hastack-image.XXXXXX)
@@ -92,25 +193,21 @@ NODOC
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb
   touch -d @0 "$rootfs/var/lib/apt/lists"
 
-  tar -C "$rootfs" -c . | docker import - "$image-rootfs" >/dev/null
-
-  cat >"$work/Dockerfile" <<DOCKERFILE
-FROM $image-rootfs
-ENV container=docker LANG=C.UTF-8
-STOPSIGNAL SIGRTMIN+3
-LABEL build-script-sha256=$script_sha debian-suite=$suite
-CMD ["/lib/systemd/systemd"]
-DOCKERFILE
-  # The legacy builder works offline; buildx is not packaged with docker.io.
-  DOCKER_BUILDKIT=0 docker build -q -t "$image" "$work" >"$work/build.log" 2>&1 \
-    || { cat "$work/build.log"; return 1; }
+  import_image "$rootfs" "$image" "$suite"
+  preinstall "$rootfs" "$suite"
+  import_image "$rootfs" "$image-preinstalled" "$suite"
   rm -rf "$work"
-  echo "built $image"
+  work=
 }
 
+# The suites build side by side: most of the time is waiting on the mirror.
+pids=()
 for suite in "${suites[@]}"; do
   case $suite in
-    bookworm|trixie) build "$suite" ;;
+    bookworm|trixie) ( trap cleanup EXIT; build "$suite" ) & pids+=($!) ;;
     *) echo "unknown suite $suite: bookworm (Debian 12) or trixie (Debian 13)" >&2; exit 2 ;;
   esac
 done
+rc=0
+for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+exit $rc
