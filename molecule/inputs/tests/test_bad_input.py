@@ -101,6 +101,14 @@ def runs():
             }),
             # app1 sends mail (the mail group) through a relay postfix cannot parse.
             "mail": extra({"mta_relay": "smtp.example.org:587 --tls"}) + inventory_dir(root, "mail", groups={"mail": ["app1"]}),
+            # Shapes without VIPs: a frontend on an address lb1 does not hold; two lb hosts with nothing
+            # to move between them; and with VIPs, db1 also a load balancer whose PostgreSQL frontend
+            # would take PostgreSQL's own address and port.
+            "no_vip_address": extra({"keepalived_vips": [], "haproxy_web_address": "10.231.28.150"}),
+            "no_vip_two_lbs": extra({"keepalived_vips": [], "haproxy_web_address": "10.231.28.11"})
+            + inventory_dir(root, "two_lbs", groups={"lb": ["app1"]}),
+            "lb_on_db": inventory_dir(root, "lb_on_db", groups={"lb": ["db1"]},
+                                      host_vars={"db1": {"haproxy_postgresql_address": ADDRESS["db1"]}}),
             # A production-like inventory: a clear vault file is an error; an encrypted one is fine.
             "vault_required": extra({"hastack_require_encrypted_vault": True})
             + ["--vault-password-file", password_file]
@@ -251,3 +259,21 @@ def test_a_mail_relay_postfix_cannot_use_is_refused_with_its_fix(runs):
     assert "The mail relay on app1 (mta_relay, or monitoring_smtp_relay on a monitoring host) is " in message
     assert "smtp.example.org:587 --tls" in message
     assert "give a host, host:port or [host]:port" in message
+
+
+def test_a_front_door_without_vips_binds_only_what_its_one_host_holds(runs):
+    failed, _output = refused(runs["no_vip_address"])
+    assert "On lb1: keepalived_vips is empty, so no address moves between load balancers." in failed["lb1"]
+    assert "This host does not hold 10.231.28.150 (haproxy_web_address or haproxy_postgresql_address)" in failed["lb1"]
+    assert "bind its own address (10.231.28.11)" in failed["lb1"]
+    failed, _output = refused(runs["no_vip_two_lbs"])
+    for host in ("lb1", "app1"):
+        assert "The lb group has 2 hosts" in failed[host], failed[host]
+        assert "give them a VIP in keepalived_vips" in failed[host]
+
+
+def test_a_postgresql_frontend_on_postgresqls_own_address_is_refused(runs):
+    failed, _output = refused(runs["lb_on_db"])
+    assert "db1 is a load balancer and a db host: haproxy's PostgreSQL frontend would bind 10.231.28.31:5432" \
+        in failed["db1"], failed["db1"]
+    assert "set haproxy_postgresql_enabled: false" in failed["db1"]
