@@ -191,11 +191,11 @@ fast_gates() {
 # three lanes keep both busy: much of a scenario's time is waiting (leases,
 # failovers, timers, a writer, alerts' `for`). Four lanes were tried: four
 # converges at once slowed restore.yml in backup past its 300 s bound.
-# Balanced, longest first, by the 2026-12-03 run on preinstalled hosts less
-# the --check runs dropped since (estimates): monitoring..logging about
-# 4,070 s, deploy..common 4,020 s, engine..inputs 4,150 s.
+# Balanced, longest first, by a fresh clone's run of 2026-12-03 on
+# preinstalled hosts (docs/testing.md): the lanes ended at 72:31, 70:25 and
+# 70:22; one (about 365 s) joins the second.
 # A scenario no lane names runs in the last lane. HASTACK_LANES overrides.
-lanes=${HASTACK_LANES:-"monitoring twotier rails logging;deploy frontdoor etcd gates common;engine backup django inputs"}
+lanes=${HASTACK_LANES:-"monitoring twotier rails logging;deploy frontdoor etcd gates common one;engine backup django inputs"}
 
 run_lane() {  # run_lane "gates frontdoor etcd": one after another
   local item

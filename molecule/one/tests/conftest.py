@@ -7,9 +7,9 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
 from scenario_helpers import (  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
-    CONTAINER_PREFIX as PREFIX, EPHEMERAL_DIR, docker, hosts_with_changes, node, run_playbook, wait_for,
+    CONTAINER_PREFIX as PREFIX, EPHEMERAL_DIR, docker, hosts_with_changes, node, playbook_under_load, run_playbook,
+    wait_for,
 )
-from http_load import Load  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 HOST = "one1"
 ADDRESS = "10.231.35.11"
@@ -36,11 +36,12 @@ def post_note(body):
         return json.loads(response.read())["id"]
 
 
-def deploy(version, *extra_args):
+def artifact(version):
+    """Build (once) the demo app's artifact for version; return its path."""
     path = os.path.join(ARTIFACTS, "demo-%s.tar.gz" % version)
     if not os.path.exists(path):
         subprocess.run([BUILD, version, ARTIFACTS], check=True, capture_output=True, timeout=60)
-    return run_playbook("deploy", "-e", "app_version=%s" % version, "-e", "app_artifact=%s" % path, *extra_args)
+    return path
 
 
 def sql(query, database="demo"):
