@@ -22,7 +22,7 @@ def test_backups_are_taken_from_the_standby():
 
 @pytest.mark.parametrize("backup_type", ["diff", "incr"])
 def test_backup_playbook_takes_the_asked_type_into_every_repository(backup_type):
-    rc, output = run_playbook("backup", "-e", "type=%s" % backup_type)
+    rc, output = run_playbook("backup", "-e", "type=%s" % backup_type, all_hosts_up=True)
     assert rc == 0, output[-2000:]
     for repo in (1, 2):
         assert backups(repo)[-1]["type"] == backup_type

@@ -5,7 +5,7 @@ from conftest import REPO_HOST, backups, node, primary, run_playbook
 
 
 def drill(*extra):
-    return run_playbook("restore_drill", *extra)
+    return run_playbook("restore_drill", *extra, all_hosts_up=True)
 
 
 @pytest.mark.parametrize("repo", [1, 2])

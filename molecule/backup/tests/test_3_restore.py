@@ -8,7 +8,7 @@ from conftest import DBS, backups, node, pg_version, primary, run_playbook, sql,
 
 
 def restore(*extra):
-    return run_playbook("restore", *extra)
+    return run_playbook("restore", *extra, all_hosts_up=True)
 
 
 def test_restore_refuses_without_confirmation():

@@ -29,9 +29,9 @@ def artifact(version, broken=False):
     return path
 
 
-def deploy(version, *extra_args):
+def deploy(version, *extra_args, all_hosts_up=False):
     return run_playbook("deploy", "-e", "app_version=%s" % version, "-e", "app_artifact=%s" % artifact(version),
-                        *extra_args)
+                        *extra_args, all_hosts_up=all_hosts_up)
 
 
 def get(path, host=VIP, port=80):

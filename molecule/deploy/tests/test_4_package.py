@@ -24,7 +24,7 @@ def package(version, *flags, name="pkgdemo"):
 
 def deploy(version, artifact=None):
     return run_playbook("deploy", "-e", "@" + SETTINGS, "-e", "app_version=%s" % version,
-                        "-e", "app_artifact=%s" % (artifact or package(version)))
+                        "-e", "app_artifact=%s" % (artifact or package(version)), all_hosts_up=True)
 
 
 def installed(host):
@@ -77,7 +77,7 @@ def test_a_package_failing_its_gate_goes_back_to_the_version_the_host_ran():
 
 
 def test_a_rollback_goes_back_one_package_version():
-    rc, output = run_playbook("rollback", "-e", "@" + SETTINGS)
+    rc, output = run_playbook("rollback", "-e", "@" + SETTINGS, all_hosts_up=True)
     assert rc == 0, output[-3000:]
     assert everywhere("3.0.0")
 

@@ -69,4 +69,4 @@ def sql(query):
 
 def under_load(what, *args):
     """A playbook run under 20 req/s through the VIP, its figures kept in FIGURES."""
-    return playbook_under_load(VIP, FIGURES, what, *args)
+    return playbook_under_load(VIP, FIGURES, what, *args, all_hosts_up=True)

@@ -38,7 +38,8 @@ def test_an_extra_package_of_another_version_is_refused_before_any_change():
     args = release_args("3.0.0")
     extras = [{"name": "speedy-notifier", "artifact": artifact("speedy-notifier", "3.0.0")},
               {"name": "speedy-jobs", "artifact": artifact("speedy-jobs", "1.0.0")}]
-    rc, output = run_playbook("deploy", *args[:4], "-e", json.dumps({"app_extra_packages": extras}))
+    rc, output = run_playbook("deploy", *args[:4], "-e", json.dumps({"app_extra_packages": extras}),
+                              all_hosts_up=True)
     assert rc != 0 and "is package speedy-jobs version 1.0.0, not speedy-jobs version 3.0.0" in output, output[-3000:]
     for host in APPS:
         assert installed(host) == {name: "1.0.0" for name in PACKAGES}

@@ -17,7 +17,7 @@ LEADERS = []
 def switch(writer, target=None):
     old, replicas = wait_for(settled, "one leader that haproxy routes writes to", timeout=120)
     started = time.monotonic()
-    rc, out = run_playbook("switchover", *(["-e", "target=" + target] if target else []))
+    rc, out = run_playbook("switchover", *(["-e", "target=" + target] if target else []), all_hosts_up=True)
     assert rc == 0, out
     new = leader(old)
     assert (new == target) if target else (new in replicas), (old, target, new)

@@ -11,17 +11,18 @@ FIGURES = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], ".work", "logs"
 def test_a_deploy_and_a_rollback_on_the_one_host():
     rc, output, _summary = playbook_under_load(ADDRESS, FIGURES, "deploy 1.0.0 -> 1.0.1 on one host", "deploy",
                                                "-e", "app_version=1.0.1", "-e", "app_artifact=%s" % artifact("1.0.1"),
-                                               rate=10)
+                                               rate=10, all_hosts_up=True)
     assert rc == 0, output[-3000:]
     wait_for(lambda: '"1.0.1"' in get("/version")[1], "the new release to serve", timeout=60)
-    rc, output, _summary = playbook_under_load(ADDRESS, FIGURES, "rollback to 1.0.0 on one host", "rollback", rate=10)
+    rc, output, _summary = playbook_under_load(ADDRESS, FIGURES, "rollback to 1.0.0 on one host", "rollback",
+                                               rate=10, all_hosts_up=True)
     assert rc == 0, output[-3000:]
     wait_for(lambda: '"1.0.0"' in get("/version")[1], "the rollback to serve 1.0.0", timeout=60)
 
 
 def test_without_leave_to_drain_the_only_host_the_deploy_refuses():
     rc, output = run_playbook("deploy", "-e", "app_version=1.0.2", "-e", "app_artifact=%s" % artifact("1.0.2"),
-                              "-e", "app_deploy_min_healthy=1")
+                              "-e", "app_deploy_min_healthy=1", all_hosts_up=True)
     assert rc != 0
     assert "app_deploy_min_healthy" in output, output[-3000:]
     assert '"1.0.0"' in get("/version")[1]

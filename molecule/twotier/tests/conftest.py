@@ -39,7 +39,7 @@ def deploy(tier, version, playbook="deploy"):
     if playbook == "deploy":
         name = "gofront" if tier == "app" else "goback"
         args += ["-e", "app_version=%s" % version, "-e", "app_artifact=%s" % package(name, version)]
-    return run_playbook(playbook, *args)
+    return run_playbook(playbook, *args, all_hosts_up=True)
 
 
 def get(path="/", host=VIP, port=80):
