@@ -18,7 +18,7 @@ LAB := inventories/lab
 DEBIAN ?=
 export HASTACK_DEBIAN := $(DEBIAN)
 
-.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover bench-deploy bench-backup bench-monitoring bench-twotier bench-django bench-rails demo-artifact
+.PHONY: help lab lab-down lab-map test test-fast lint units sanity scenario docker image venv clean bench-vip bench-failover bench-deploy bench-backup bench-monitoring bench-twotier bench-django bench-rails bench-one demo-artifact
 
 help:
 	@echo "make lab        bring up the lab (Debian 13; DEBIAN=12 for Debian 12) and converge site.yml"
@@ -32,6 +32,7 @@ help:
 	@echo "make bench-twotier  seed 001: 50 req/s through the VIP over five Go frontends and a singleton backend, steady and with each tier's host killed; scaling over 1-5 frontends (twotier hosts)"
 	@echo "make bench-django  seed 003's speedy: req/s over 1-3 app hosts; its three packages deployed and rolled back under 20 req/s (django hosts and app3)"
 	@echo "make bench-rails  seeds 000/002's classroom: req/s over 1-3 app hosts; a deploy and a rollback under 20 req/s (rails hosts and app3)"
+	@echo "make bench-one    the one-host shape at rest: memory and CPU of the whole stack and of each service (grow's one1)"
 	@echo "make bench-backup  backup, drill and restore times for a ~1 GB database (backup hosts)"
 	@echo "make bench-monitoring  what the monitoring costs on the lab: samples, memory, disk per day, CPU on a db host (make lab first)"
 
@@ -111,6 +112,9 @@ bench-django: venv image
 bench-rails: venv image
 	@HASTACK_RAILS_APP3=$$'\n  - {name: app3, address: 10.231.34.23, groups: [app, mail], debian: 12}' bench/with-scenario.sh rails \
 	  python bench/examples.py --example rails --vip 10.231.34.100 $(BENCH_ARGS)
+
+bench-one: venv image
+	@bench/with-scenario.sh grow python bench/at_rest.py --container grow-one1 --out bench/results/one-at-rest.json $(BENCH_ARGS)
 
 bench-backup: venv image
 	@bench/with-scenario.sh backup python bench/backup.py --scale 70

@@ -79,6 +79,15 @@ class Load:
             next_at = max(next_at + self.interval, time.monotonic() - self.interval)
         conn.close()
 
+    def since(self, moment):
+        """{requests, failed, failed_codes} of the requests begun after moment (failed: not 2xx, or no
+        answer, counted as code 0)."""
+        with self._lock:
+            statuses = [status for begin, status, _seconds in self.results if begin >= moment]
+        failed = Counter(status for status in statuses if not 200 <= status < 300)
+        return dict(requests=len(statuses), failed=sum(failed.values()),
+                    failed_codes={str(code): count for code, count in sorted(failed.items())})
+
     def summary(self):
         with self._lock:
             results = list(self.results)

@@ -6,6 +6,7 @@ import subprocess
 import time
 
 import testinfra
+import yaml
 
 from http_load import Load
 
@@ -39,15 +40,16 @@ def secret(name):
         return handle.read().split()[0]
 
 
-def ansible_playbook(playbook, *extra_args, timeout=900, mitogen=True):
+def ansible_playbook(playbook, *extra_args, timeout=900, mitogen=True, inventory=None):
     """Run a playbook against the scenario's hosts; return (rc, output). mitogen=False runs it with
-    Ansible's own strategy, as users do, whatever run-tests.sh chose for converges."""
+    Ansible's own strategy, as users do, whatever run-tests.sh chose for converges. inventory replaces
+    the scenario's (shape_inventory)."""
     env = dict(os.environ)
     if not mitogen:
         for name in ("ANSIBLE_STRATEGY", "ANSIBLE_STRATEGY_PLUGINS"):
             env.pop(name, None)
     result = subprocess.run(
-        ["ansible-playbook", "-i", INVENTORY, playbook, *extra_args],
+        ["ansible-playbook", "-i", inventory or INVENTORY, playbook, *extra_args],
         capture_output=True, text=True, timeout=timeout, check=False, env=env,
     )
     return result.returncode, result.stdout + result.stderr
@@ -57,13 +59,29 @@ def converge(*extra_args):
     return ansible_playbook(os.path.join(SCENARIO_DIR, "converge.yml"), *extra_args)
 
 
-def run_playbook(name, *extra_args, all_hosts_up=False):
+def run_playbook(name, *extra_args, all_hosts_up=False, inventory=None):
     """One of the collection's playbooks, by its FQCN, run as users run it: Ansible's own strategy,
     which is what meets dead, frozen and cut-off hosts. all_hosts_up=True (a run where every host is
     up and reachable) keeps Mitogen, as converges do: the playbook's logic is the same, each task
     costs less. The bound catches a hung run, not a slow one: restore.yml took over 300 s in a loaded
     CI run."""
-    return ansible_playbook("hastack.platform." + name, *extra_args, timeout=900, mitogen=all_hosts_up)
+    return ansible_playbook("hastack.platform." + name, *extra_args, timeout=900, mitogen=all_hosts_up,
+                            inventory=inventory)
+
+
+def shape_inventory(name, groups):
+    """The scenario's inventory with its groups edited, as a user edits theirs: the same hosts, host and
+    group variables (it lies beside the scenario's, so their group_vars and host_vars apply), with
+    groups ({group: [host]}) in place of the scenario's groups of those names. Returns its path."""
+    with open(INVENTORY, encoding="utf-8") as handle:
+        inventory = yaml.safe_load(handle)
+    hosts = inventory["all"]["hosts"]
+    for group, members in groups.items():
+        inventory[group] = {"hosts": {host: hosts[host] for host in members}}
+    path = os.path.join(os.path.dirname(INVENTORY), "shape-%s.yml" % name)
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(inventory, handle)
+    return path
 
 
 def playbook_under_load(vip, figures, what, *args, rate=20, all_hosts_up=False):

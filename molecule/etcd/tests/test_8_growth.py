@@ -76,7 +76,8 @@ def test_one_member_grows_to_three_without_restarting_it():
 def test_members_taken_out_of_the_group_are_retired():
     # Refused while the host is still in the group (here the db group: no dcs group).
     rc, output = run_playbook("retire", "-e", "retire=db3")
-    assert rc != 0 and 'Still in etcd_group "db": db3' in output, output[-3000:]
+    assert rc != 0 and "Still in the db group and the consensus store's group, so nothing to retire: db3" in output, \
+        output[-3000:]
     assert hosts_with_changes(output) == []
     assert members() == {"db1": False, "db2": False, "db3": False}
 

@@ -109,6 +109,10 @@ def runs():
             + inventory_dir(root, "two_lbs", groups={"lb": ["app1"]}),
             "lb_on_db": inventory_dir(root, "lb_on_db", groups={"lb": ["db1"]},
                                       host_vars={"db1": {"haproxy_postgresql_address": ADDRESS["db1"]}}),
+            # The backup repository on db1 itself (the first host of the db group): alone, and, with that
+            # accepted, on the filesystem of PostgreSQL's data.
+            "repo_on_db": extra({"pgbackrest_repo_group": "db"}),
+            "repo_on_data_disk": extra({"pgbackrest_repo_group": "db", "pgbackrest_repo_on_db_host_accepted": True}),
             # A production-like inventory: a clear vault file is an error; an encrypted one is fine.
             "vault_required": extra({"hastack_require_encrypted_vault": True})
             + ["--vault-password-file", password_file]
@@ -279,3 +283,14 @@ def test_a_postgresql_frontend_on_postgresqls_own_address_is_refused(runs):
     assert "db1 is a load balancer and a db host: haproxy's PostgreSQL frontend would bind 10.231.28.31:5432" \
         in failed["db1"], failed["db1"]
     assert "set haproxy_postgresql_enabled: false" in failed["db1"]
+
+
+def test_a_backup_repository_beside_the_database_must_not_be_alone_nor_on_its_disk(runs):
+    message = refused(runs["repo_on_db"], hosts=())[0]["db1"]
+    assert "the only repository is on db1 (first host of group 'db'), which is also a db host" in message
+    assert "add an off-site copy with pgbackrest_repo2" in message
+    assert "set pgbackrest_repo_on_db_host_accepted: true to accept the risk" in message
+    message = refused(runs["repo_on_data_disk"], hosts=())[0]["db1"]
+    assert "the repository path(s) /var/lib/pgbackrest lie on the filesystem mounted at /, with PostgreSQL's data" \
+        in message
+    assert "Mount a second disk" in message

@@ -21,13 +21,23 @@ def test_no_keepalived_and_no_address_but_the_hosts_own():
     assert [entry["local"] for entry in addresses] == [ADDRESS]
 
 
-def test_postgresql_owns_its_port_and_haproxy_has_no_postgresql_frontend():
+def test_postgresql_owns_its_port_and_the_app_reaches_it_through_haproxy():
     host = node(HOST)
     assert host.run("pg_isready -q -h %s -p 5432" % ADDRESS).rc == 0
-    assert host.run("ss -Hltn 'sport = :5433'").stdout.strip() == ""
-    haproxy_listens = host.run("ss -Hltnp").stdout
-    assert [line for line in haproxy_listens.splitlines() if "haproxy" in line and ":5432 " in line] == []
-    assert "postgresql_primary" not in host.file("/etc/haproxy/haproxy.cfg").content_string
+    config = host.file("/etc/haproxy/haproxy.cfg").content_string
+    binds = [line.split()[1] for line in config.splitlines() if line.strip().startswith("bind ")]
+    assert "%s:6432" % ADDRESS in binds and not [bind for bind in binds if bind.endswith(":5432")], binds
+    assert "%s:6432 " % ADDRESS in host.run("ss -Hltn").stdout
+    # The app's sessions (one per worker, kept open) arrive through haproxy: from the host's own
+    # address, over TLS; a direct one would come from the same address, so the frontend's own count says it.
+    assert get("/")[0] == 200
+    sessions = sql("SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
+                   "WHERE a.usename = 'demo' AND s.ssl AND a.client_addr = '%s'" % ADDRESS, "postgres")
+    assert int(sessions) >= 1
+    stats = host.run("echo 'show stat' | socat stdio /run/haproxy/admin.sock")
+    assert stats.rc == 0, stats.stderr
+    frontend = [line.split(",") for line in stats.stdout.splitlines() if line.startswith("postgresql_rw,FRONTEND")]
+    assert frontend and int(frontend[0][4]) >= 1, stats.stdout  # scur: the app's open sessions
 
 
 def test_patroni_leads_a_one_member_cluster_on_a_one_member_etcd():
@@ -58,6 +68,6 @@ def test_the_hosts_logs_reach_its_own_log_server():
 def test_status_shows_the_one_host_shape():
     rc, output = run_playbook("status")
     assert rc == 0, output[-3000:]
-    assert "shape: lb one1; app one1; db one1; dcs -; logserver one1; backup -; monitoring -" in output, output[-3000:]
+    assert "shape: lb one1; app one1; db one1; dcs -; logserver one1; backup one1; monitoring -" in output, output[-3000:]
     assert "front door: no VIP, on one1's own address" in output
     assert "leader: one1" in output

@@ -1,11 +1,11 @@
 """A deploy on one host: nothing serves while its only app host restarts, so the inventory
 accepts it (app_deploy_min_healthy: 0); the new release serves afterwards, and a rollback too.
-The requests lost meanwhile are recorded in .work/logs/one-figures.txt, never asserted on."""
+The requests lost meanwhile are recorded in .work/logs/grow-figures.txt, never asserted on."""
 import os
 
 from conftest import ADDRESS, artifact, get, playbook_under_load, run_playbook, wait_for
 
-FIGURES = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], ".work", "logs", "one-figures.txt")
+FIGURES = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], ".work", "logs", "grow-figures.txt")
 
 
 def test_a_deploy_and_a_rollback_on_the_one_host():

@@ -1,4 +1,4 @@
-"""Helpers for the one-host scenario: its address, the app through haproxy, SQL on its database."""
+"""Helpers for the grow scenario, which starts as one host: its address, the app through haproxy, SQL on its database."""
 import json
 import os
 import subprocess
@@ -8,7 +8,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
 from scenario_helpers import (  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
     CONTAINER_PREFIX as PREFIX, EPHEMERAL_DIR, docker, hosts_with_changes, node, playbook_under_load, run_playbook,
-    wait_for,
+    shape_inventory, wait_for,
 )
 
 HOST = "one1"
