@@ -199,13 +199,12 @@ fast_gates() {
 # three lanes keep both busy: much of a scenario's time is waiting (leases,
 # failovers, timers, a writer, alerts' `for`). Four lanes were tried: four
 # converges at once slowed restore.yml in backup past its 300 s bound.
-# Balanced, longest first, by a fresh clone's run of 2026-12-04 (docs/testing.md):
-# monitoring 1459 s, engine 1235, backup 981, deploy 803, frontdoor 628,
-# twotier 585, rails 546, etcd 542, logging 363, the gates about 280,
-# inputs 274, django 261, common 92; and grow (the one scenario grown to two
-# hosts) 875 beside etcd.
+# Balanced, longest first, by a fresh clone's run of 151a88b (2026-12-04,
+# docs/testing.md): grow 1686 s, monitoring 1599, engine 1448, backup 1154,
+# deploy 659, frontdoor about 650, twotier 551, rails 544, inputs 508,
+# etcd 459, logging 353, django about 350, the gates about 330, common 120.
 # A scenario no lane names runs in the last lane. HASTACK_LANES overrides.
-lanes=${HASTACK_LANES:-"monitoring grow frontdoor;engine deploy rails inputs common;backup twotier etcd logging gates django"}
+lanes=${HASTACK_LANES:-"grow monitoring common;engine deploy frontdoor inputs logging;backup twotier rails etcd django gates"}
 
 run_lane() {  # run_lane "gates frontdoor etcd": one after another
   local item
