@@ -12,7 +12,7 @@ mkdir -p .work/logs
 
 cleanup() {
   molecule destroy -s "$scenario" >/dev/null 2>&1
-  docker ps -aq --filter label=hastack.scenario="$scenario" | xargs -r docker rm -f >/dev/null 2>&1
+  docker ps -aq --filter label=hastack.scenario="$scenario" | xargs -r docker rm -f -v >/dev/null 2>&1  # -v: their disks too
   docker network ls -q --filter label=hastack.scenario="$scenario" | xargs -r docker network rm >/dev/null 2>&1
 }
 trap cleanup EXIT
